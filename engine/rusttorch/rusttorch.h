@@ -1,0 +1,9 @@
+// Umbrella header for C++ users: #include <rusttorch/rusttorch.h>
+#pragma once
+#include "rusttorch/backend.h"
+#include "rusttorch/dtype.h"
+#include "rusttorch/error.h"
+#include "rusttorch/ops.h"
+#include "rusttorch/random.h"
+#include "rusttorch/scalar.h"
+#include "rusttorch/tensor.h"
