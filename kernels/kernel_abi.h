@@ -7,6 +7,9 @@
 #pragma once
 #include <cstdint>
 
+#include "gemm_abi.h"
+#include "reduce_abi.h"
+
 namespace rusttorch::kernels {
 
 // Same order and values as rusttorch::DType.
@@ -62,6 +65,8 @@ struct KernelTable {
   UnaryFn unary[kNumUnaryOps][kNumDTypes];
   CastFn cast[kNumDTypes][kNumDTypes];  // [from][to]
   WhereFn where[kNumDTypes];
+  ReduceKernels reduce;          // reductions, activations, softmax (reduce_abi.h)
+  GemmKernels gemm;              // matmul microkernels and packing (gemm_abi.h)
 };
 
 }  // namespace rusttorch::kernels

@@ -1,0 +1,4 @@
+// activation entry points (filled in by its issue).
+#include "rusttorch/tensor.h"
+
+namespace rusttorch {}  // namespace rusttorch

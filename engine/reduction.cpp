@@ -1,0 +1,4 @@
+// reduction entry points (filled in by its issue).
+#include "rusttorch/tensor.h"
+
+namespace rusttorch {}  // namespace rusttorch

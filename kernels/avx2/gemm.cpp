@@ -1,0 +1,7 @@
+// gemm kernels for avx2.
+#include "common/isa_prelude.h"
+#include "avx2/arch.h"
+
+namespace rusttorch::kernels::avx2 {
+void fill_gemm(KernelTable&) {}
+}  // namespace rusttorch::kernels::avx2

@@ -1,0 +1,7 @@
+// gemm kernels for avx512.
+#include "common/isa_prelude.h"
+#include "avx512/arch.h"
+
+namespace rusttorch::kernels::avx512 {
+void fill_gemm(KernelTable&) {}
+}  // namespace rusttorch::kernels::avx512

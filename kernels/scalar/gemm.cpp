@@ -1,0 +1,7 @@
+// gemm kernels for scalar.
+#include "common/isa_prelude.h"
+#include "scalar/arch.h"
+
+namespace rusttorch::kernels::scalar {
+void fill_gemm(KernelTable&) {}
+}  // namespace rusttorch::kernels::scalar

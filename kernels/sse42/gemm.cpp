@@ -1,0 +1,7 @@
+// gemm kernels for sse42.
+#include "common/isa_prelude.h"
+#include "sse42/arch.h"
+
+namespace rusttorch::kernels::sse42 {
+void fill_gemm(KernelTable&) {}
+}  // namespace rusttorch::kernels::sse42
