@@ -99,6 +99,19 @@ Destination prepare_out(Tensor* out, const Shape& shape, DType dtype, bool in_pl
   }
   return d;
 }
+// An output that reads itself through a different view (x += x.t()) would
+// read elements it already overwrote: such calls compute into a temporary.
+void avoid_partial_overlap(Destination& d, std::initializer_list<const Tensor*> inputs) {
+  if (!d.out || d.via_temp) return;
+  for (const Tensor* in : inputs) {
+    if (!d.result.shares_storage_with(*in)) continue;
+    if (in->data_ptr() == d.result.data_ptr() && in->strides() == d.result.strides()) continue;
+    d.result = TensorAccess::alloc(d.result.shape(), d.result.dtype());
+    d.via_temp = true;
+    return;
+  }
+}
+
 Tensor finish(Destination& d) {
   if (d.via_temp) d.out->copy_(d.result);
   return d.out ? *d.out : d.result;
@@ -153,6 +166,7 @@ Tensor binary_into(int op, const Operand& a, const Operand& b, Tensor* out, bool
   const Shape shape = broadcast_shapes(shape_of(a), shape_of(b));
   Destination dest = prepare_out(out, shape, out_dtype, in_place);
   const Tensor ta = as_tensor(a, compute).expand(shape), tb = as_tensor(b, compute).expand(shape);
+  avoid_partial_overlap(dest, {&ta, &tb});
 
   k::OpParams params;
   params.f[0] = alpha.to_double();
@@ -190,6 +204,7 @@ Tensor unary_into(int op, const Tensor& a, Tensor* out, bool in_place, const k::
   const DType out_dtype = k::unary_writes_bool(op) ? DType::Bool : compute;
   Destination dest = prepare_out(out, a.shape(), out_dtype, in_place);
   const Tensor ta = a.to(compute);
+  avoid_partial_overlap(dest, {&ta});
   const int stream = stream_output(dest.result) ? k::kStreamStores : 0;
   detail::LoopOptions opt;
   opt.grain = float_only ? detail::kGrainTranscendental : detail::kGrainCheap;

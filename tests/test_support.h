@@ -49,7 +49,7 @@ std::vector<T> random_vec(int64_t n, uint64_t seed, double lo = -10.0, double hi
     std::uniform_real_distribution<double> d(lo, hi);
     for (auto& x : v) x = static_cast<T>(d(gen));
   } else if constexpr (std::is_same_v<T, bool>) {
-    for (auto& x : v) x = (gen() & 1) != 0;
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = (gen() & 1) != 0;
   } else {
     std::uniform_int_distribution<int64_t> d(static_cast<int64_t>(lo), static_cast<int64_t>(hi));
     for (auto& x : v) x = static_cast<T>(d(gen));
