@@ -87,16 +87,17 @@ T scalar_as(Scalar s) {
 template <class T>
 void run_product(const Tensor& a, const Tensor& b, const Tensor& x, Scalar alpha, Scalar beta, Tensor& out) {
   const int64_t nd = a.ndim();
+  const Shape &as = a.shape(), &ast = a.strides(), &bs = b.shape(), &bst = b.strides();
   detail::GemmCall<T> g;
-  g.m = a.size(nd - 2);
-  g.k = a.size(nd - 1);
-  g.n = b.size(nd - 1);
+  g.m = as[nd - 2];
+  g.k = as[nd - 1];
+  g.n = bs[nd - 1];
   g.a = static_cast<const T*>(a.data_ptr());
-  g.rsa = a.stride(nd - 2);
-  g.csa = a.stride(nd - 1);
+  g.rsa = ast[nd - 2];
+  g.csa = ast[nd - 1];
   g.b = static_cast<const T*>(b.data_ptr());
-  g.rsb = b.stride(nd - 2);
-  g.csb = b.stride(nd - 1);
+  g.rsb = bst[nd - 2];
+  g.csb = bst[nd - 1];
   g.c = static_cast<T*>(out.data_ptr());
   g.rsc = g.n;
   g.csc = 1;
@@ -152,9 +153,8 @@ void run_product(const Tensor& a, const Tensor& b, const Tensor& x, Scalar alpha
 // The shared core: a (..., m, k) and b (..., k, n) with the same batch dims.
 Tensor product(const Tensor& a, const Tensor& b, const Tensor& x, Scalar alpha, Scalar beta) {
   const int64_t nd = a.ndim();
-  Shape shape(a.shape().begin(), a.shape().end() - 2);
-  shape.push_back(a.size(nd - 2));
-  shape.push_back(b.size(nd - 1));
+  Shape shape(a.shape());
+  shape[nd - 1] = b.shape()[nd - 1];
   const Tensor xe = x.defined() ? x.expand(shape) : Tensor();
   Tensor out = TensorAccess::alloc(shape, a.dtype());
   if (out.numel() == 0) return out;
