@@ -25,10 +25,12 @@ namespace {
 
 // Below this many multiply-adds a product runs on one thread.
 constexpr int64_t kParallelMacs = int64_t{1} << 16;
-// Problems up to this many multiply-adds, or with at most kSkinnyRows rows
-// (after transposing so the short side is the rows), skip packing.
-constexpr int64_t kDirectMacs = int64_t{80} * 80 * 80;
-constexpr int64_t kSkinnyRows = 8;
+// Problems up to this many multiply-adds whose B fits in L2, or with at most
+// kSkinnyRows rows (after transposing so the short side is the rows), skip
+// packing: B is then read in place from cache about as fast as packed.
+constexpr int64_t kDirectMacs = int64_t{160} * 160 * 160;
+constexpr int64_t kDirectMaxBBytes = int64_t{256} << 10;
+constexpr int64_t kSkinnyRows = 40;
 // Columns per task on the no-pack path.
 constexpr int64_t kDirectChunk = 64;
 
@@ -233,7 +235,8 @@ void gemm_float(const k::KernelTable& kt, const GemmCall<T>& call, int threads) 
     normalize(t);
     if (direct_fast(t)) g = t;
   }
-  if (direct_fast(g) && (g.m <= kSkinnyRows || macs <= kDirectMacs)) {
+  const bool small = macs <= kDirectMacs && g.k * g.n * static_cast<int64_t>(sizeof(T)) <= kDirectMaxBBytes;
+  if (direct_fast(g) && (g.m <= kSkinnyRows || small)) {
     run_direct<T>(kf.direct, g, threads);
     return;
   }

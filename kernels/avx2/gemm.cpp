@@ -7,7 +7,7 @@ namespace rusttorch::kernels::avx2 {
 
 inline constexpr int kGemmRegs = 16;
 template <class T> struct GemmShape;
-template <> struct GemmShape<float> { static constexpr int mr = 6, nv = 2, mc = 144, kc = 256, nc = 4080; };
+template <> struct GemmShape<float> { static constexpr int mr = 6, nv = 2, mc = 120, kc = 320, nc = 4080; };
 template <> struct GemmShape<double> { static constexpr int mr = 6, nv = 2, mc = 72, kc = 256, nc = 4080; };
 
 // Masked loads: lanes past n are zero and their memory is never touched.
