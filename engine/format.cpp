@@ -26,22 +26,19 @@ struct Formatter {
       for (double v : vals) width = std::max(width, raw(v).size());
       return;
     }
-    std::vector<double> finite;
+    // torch sizes the columns by the nonzero finite values only.
+    std::vector<double> nz;
     for (double v : vals)
-      if (std::isfinite(v)) finite.push_back(std::fabs(v));
-    for (double v : vals)
-      if (std::isfinite(v) && v != std::ceil(v)) int_mode = false;
-    if (!finite.empty()) {
-      double lo = 1e308, hi = 0;
-      bool any_nonzero = false;
-      for (double v : finite)
-        if (v != 0) lo = std::min(lo, v), hi = std::max(hi, v), any_nonzero = true;
-      if (any_nonzero) {
-        if (int_mode) sci = hi > 1e8;
-        else sci = hi / lo > 1000.0 || hi > 1e8 || lo < 1e-4;
-      }
+      if (std::isfinite(v) && v != 0) nz.push_back(v);
+    if (nz.empty()) return;
+    double lo = 1e308, hi = 0;
+    for (double v : nz) {
+      lo = std::min(lo, std::fabs(v));
+      hi = std::max(hi, std::fabs(v));
+      if (v != std::ceil(v)) int_mode = false;
     }
-    for (double v : vals) width = std::max(width, raw(v).size());
+    sci = hi / lo > 1000.0 || hi > 1e8 || (!int_mode && lo < 1e-4);
+    for (double v : nz) width = std::max(width, raw(v).size());
   }
 
   std::string raw(double v) const {
@@ -110,7 +107,7 @@ std::string render(const Tensor& t, const Formatter& f, bool summarize, int64_t 
           s += " ";
         }
       }
-      s += idx[j] < 0 ? std::string("...") : f(v[static_cast<std::size_t>(idx[j])]);
+      s += idx[j] < 0 ? std::string(" ...") : f(v[static_cast<std::size_t>(idx[j])]);
       ++col;
     }
     return s + "]";

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Every rusttorch test, from a fresh clone on a fresh machine:
+#   1. installs what it needs (tools/setup.sh),
+#   2. builds with warnings as errors and runs `meson test` (C++ doctest
+#      suites on every ISA this CPU has, the ISA symbol check, the RUSTTORCH_ISA
+#      override runs, the pytest suite against torch),
+#   3. builds a C++ consumer against the *installed* library (pkg-config),
+#   4. reruns the C++ test programs on emulated CPUs (QEMU Nehalem: no AVX;
+#      Haswell: AVX2 without AVX-512) to catch any instruction leaking across ISAs,
+#   5. builds and runs the C++ tests under AddressSanitizer + UBSan.
+# Set RUSTTORCH_SKIP=qemu,asan to skip stages while iterating locally.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+SKIP=${RUSTTORCH_SKIP:-}
+JOBS=${JOBS:-$(nproc)}
+step() { printf '\n=== %s\n' "$*"; }
+
+step "setup"
+bash tools/setup.sh
+
+step "build (warnings are errors)"
+if [ ! -d build-ci ]; then
+  meson setup build-ci --werror --prefix="$ROOT/build-ci/prefix" --libdir=lib
+fi
+ninja -C build-ci -j "$JOBS"
+
+step "meson test"
+meson test -C build-ci --print-errorlogs --num-processes 1
+
+step "installed library: pkg-config consumer"
+bash tests/consumer/check_installed.sh build-ci
+
+if [[ ",$SKIP," != *",qemu,"* ]]; then
+  step "C++ tests on emulated CPUs (qemu-x86_64-static)"
+  bash tools/run_emulated_tests.sh build-ci
+fi
+
+if [[ ",$SKIP," != *",asan,"* ]]; then
+  step "address + undefined sanitizer build"
+  if [ ! -d build-asan ]; then
+    meson setup build-asan --werror -Db_sanitize=address,undefined -Db_lundef=false \
+      -Dbuildtype=debugoptimized -Dbench=false
+  fi
+  ninja -C build-asan -j "$JOBS"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    RUSTTORCH_TEST_QUICK=1 meson test -C build-asan --suite cpp --print-errorlogs --num-processes 1
+fi
+
+step "all tests passed"
