@@ -15,6 +15,9 @@ ROOT=$PWD
 SKIP=${RUSTTORCH_SKIP:-}
 JOBS=${JOBS:-$(nproc)}
 step() { printf '\n=== %s\n' "$*"; }
+PASSED=0
+# Adds the "Ok:" count of a meson test run (its output in $1) to PASSED.
+count_ok() { local n; n=$(grep -E '^Ok:' "$1" | tail -1 | awk '{print $2}'); PASSED=$((PASSED + ${n:-0})); }
 
 step "setup"
 bash tools/setup.sh
@@ -26,25 +29,31 @@ fi
 ninja -C build-ci -j "$JOBS"
 
 step "meson test"
-meson test -C build-ci --print-errorlogs --num-processes 1
+meson test -C build-ci --print-errorlogs --num-processes 1 | tee build-ci/meson-test.out
+count_ok build-ci/meson-test.out
 
 step "installed library: pkg-config consumer"
 bash tests/consumer/check_installed.sh build-ci
+PASSED=$((PASSED + 1))
 
 if [[ ",$SKIP," != *",qemu,"* ]]; then
   step "C++ tests on emulated CPUs (qemu-x86_64-static)"
-  bash tools/run_emulated_tests.sh build-ci
+  bash tools/run_emulated_tests.sh build-ci | tee build-ci/emulated.out
+  PASSED=$((PASSED + $(grep -c ': ok' build-ci/emulated.out)))
 fi
 
 if [[ ",$SKIP," != *",asan,"* ]]; then
   step "address + undefined sanitizer build"
   if [ ! -d build-asan ]; then
     meson setup build-asan --werror -Db_sanitize=address,undefined -Db_lundef=false \
-      -Dbuildtype=debugoptimized -Dbench=false
+      -Dbuildtype=plain -Doptimization=1 -Dbench=false
   fi
   ninja -C build-asan -j "$JOBS"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    RUSTTORCH_TEST_QUICK=1 meson test -C build-asan --suite cpp --print-errorlogs --num-processes 1
+    RUSTTORCH_TEST_QUICK=1 meson test -C build-asan --suite cpp --print-errorlogs --num-processes 1 \
+    | tee build-asan/meson-test.out
+  count_ok build-asan/meson-test.out
 fi
 
 step "all tests passed"
+echo "$PASSED passed, 0 failed"
