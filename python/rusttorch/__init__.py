@@ -1,0 +1,61 @@
+"""rusttorch: a SIMD-vectorized, multithreaded CPU tensor engine with a
+PyTorch-compatible Python API.
+
+    import rusttorch as torch          # most CPU tensor code runs unchanged
+    x = torch.arange(6.).reshape(2, 3)
+    y = torch.add(x, 1, alpha=2) * x.T.T
+    print(y[:, 1:], y.dtype)
+
+Tensors interoperate with NumPy (``from_numpy``, ``.numpy()``, the buffer
+protocol) and any DLPack library (``from_dlpack``, ``__dlpack__``) without
+copies.
+"""
+from __future__ import annotations
+
+from . import _C
+from ._C import *  # noqa: F401,F403  (Tensor, Size, dtype objects, ops, factories)
+from ._C import Size, Tensor, dtype, float32, float64, int32, int64
+
+# torch's dtype aliases (torch.float is float32, torch.int is int32).
+float = float32  # noqa: A001
+double = float64
+long = int64
+int = int32  # noqa: A001
+bool = _C.bool  # noqa: A001
+
+__version__ = "0.1.0"
+
+from . import _tensor_methods  # noqa: E402  (adds the Python-level Tensor methods)
+from . import backends, nn  # noqa: E402
+from ._tensor_methods import (  # noqa: E402
+    add_scalar,
+    broadcast_tensors,
+    broadcast_to,
+    clone,
+    flatten,
+    get_default_dtype,
+    index_select,
+    is_floating_point,
+    masked_fill,
+    mul_scalar,
+    narrow,
+    numel,
+    permute,
+    reshape,
+    select,
+    squeeze,
+    swapaxes,
+    swapdims,
+    t,
+    transpose,
+    unsqueeze,
+)
+
+# Everything of the native module that is public, plus the Python-level functions.
+__all__ = [n for n in dir(_C) if not n.startswith("_")] + [
+    "float", "double", "long", "int", "bool", "backends", "nn",
+    "add_scalar", "broadcast_tensors", "broadcast_to", "clone", "flatten", "get_default_dtype",
+    "index_select", "is_floating_point", "masked_fill", "mul_scalar", "narrow", "numel", "permute",
+    "reshape", "select", "squeeze", "swapaxes", "swapdims", "t", "transpose", "unsqueeze",
+]
+

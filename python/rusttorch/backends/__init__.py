@@ -1,0 +1,4 @@
+"""rusttorch.backends: which CPU kernels run (rusttorch.backends.cpu)."""
+from . import cpu
+
+__all__ = ["cpu"]

@@ -1,0 +1,4 @@
+"""rusttorch.nn: the functional API (rusttorch.nn.functional)."""
+from . import functional
+
+__all__ = ["functional"]

@@ -1,0 +1,221 @@
+// Factory functions (tensor, zeros, arange, rand, ..., *_like), interop entry
+// points, seeding and type-promotion queries.
+#include "casters.h"
+
+namespace rtpy {
+namespace {
+
+using rusttorch::checked_numel;
+
+Shape sizes(const py::args& a, const char* fn) {
+  return size_args(&PyTuple_GET_ITEM(a.ptr(), 0), PyTuple_GET_SIZE(a.ptr()), fn);
+}
+
+Scalar scalar_arg(py::handle o, const char* fn, const char* arg) {
+  Scalar s(0);
+  if (is_tensor(o.ptr()) && tensor_of(o.ptr()).numel() == 1) return tensor_of(o.ptr()).item();
+  if (to_scalar(o.ptr(), &s)) return s;
+  PyErr_Format(PyExc_TypeError, "%s(): argument '%s' must be Number, not %s", fn, arg, Py_TYPE(o.ptr())->tp_name);
+  throw python_error();
+}
+
+DType dtype_or(py::handle d, DType fallback, const char* fn) { return dtype_arg(d.ptr(), fallback, fn); }
+
+Tensor randint_impl(int64_t low, int64_t high, const Shape& shape, DType dtype) {
+  const int64_t n = checked_numel(shape);
+  return maybe_release(n, [&] { return Tensor::randint(low, high, shape, dtype); });
+}
+
+}  // namespace
+
+void bind_creation(py::module_& m) {
+  const auto dtype_kw = py::arg("dtype") = py::none();
+
+  m.def("tensor", [](py::handle data, py::handle dtype) { return tensor_from_data(data.ptr(), dtype.ptr()); },
+        py::arg("data"), py::kw_only(), dtype_kw, "A new tensor holding a copy of data (nested sequences, numbers, ndarrays, tensors).");
+  m.def(
+      "as_tensor",
+      [](py::handle data, py::handle dtype) -> Tensor {
+        Tensor t;
+        if (is_tensor(data.ptr())) t = tensor_of(data.ptr());
+        else if (std::strcmp(Py_TYPE(data.ptr())->tp_name, "numpy.ndarray") == 0) t = from_numpy(data.ptr());
+        else return tensor_from_data(data.ptr(), dtype.ptr());
+        return dtype.is_none() ? t : t.to(dtype_or(dtype, t.dtype(), "as_tensor"));
+      },
+      py::arg("data"), py::kw_only(), dtype_kw, "Like tensor(), but shares memory with tensors and ndarrays when it can.");
+  m.def("from_numpy", [](py::handle a) { return from_numpy(a.ptr()); }, py::arg("ndarray"),
+        "A tensor sharing the memory of a NumPy array.");
+  m.def("from_dlpack", [](py::handle o) { return from_dlpack(o.ptr()); }, py::arg("ext_tensor"),
+        "A tensor sharing the memory of any __dlpack__ object (or a DLPack capsule).");
+
+  m.def(
+      "zeros",
+      [](py::args a, py::handle dtype) {
+        const Shape s = sizes(a, "zeros");
+        const DType d = dtype_or(dtype, rusttorch::kDefaultFloat, "zeros");
+        return maybe_release(checked_numel(s), [&] { return Tensor::zeros(s, d); });
+      },
+      dtype_kw);
+  m.def(
+      "ones",
+      [](py::args a, py::handle dtype) {
+        const Shape s = sizes(a, "ones");
+        const DType d = dtype_or(dtype, rusttorch::kDefaultFloat, "ones");
+        return maybe_release(checked_numel(s), [&] { return Tensor::ones(s, d); });
+      },
+      dtype_kw);
+  m.def(
+      "empty",
+      [](py::args a, py::handle dtype) {
+        return Tensor::empty(sizes(a, "empty"), dtype_or(dtype, rusttorch::kDefaultFloat, "empty"));
+      },
+      dtype_kw);
+  m.def(
+      "full",
+      [](py::handle size_obj, py::handle value, py::handle dtype) {
+        if (!PySequence_Check(size_obj.ptr()) || PyUnicode_Check(size_obj.ptr()))  // torch wants a sequence here
+          throw py::type_error(std::string("full(): argument 'size' (position 1) must be tuple of ints, not ") +
+                               Py_TYPE(size_obj.ptr())->tp_name);
+        const IntList size{int_list(size_obj.ptr(), "full", "size")};
+        const Scalar v = scalar_arg(value, "full", "fill_value");
+        const DType d = dtype_or(dtype, v.default_dtype(), "full");
+        return maybe_release(checked_numel(size.v), [&] { return Tensor::full(size.v, v, d); });
+      },
+      py::arg("size"), py::arg("fill_value"), py::kw_only(), dtype_kw);
+  m.def(
+      "arange",
+      [](py::handle start, py::handle end, py::handle step, py::handle dtype) {
+        if (start.is_none() && end.is_none()) throw py::type_error("arange() missing required argument 'end'");
+        Scalar s0 = Scalar(int64_t{0}), e = Scalar(int64_t{0}), st = Scalar(int64_t{1});
+        if (end.is_none()) e = scalar_arg(start, "arange", "end");
+        else {
+          if (!start.is_none()) s0 = scalar_arg(start, "arange", "start");
+          e = scalar_arg(end, "arange", "end");
+        }
+        if (!step.is_none()) st = scalar_arg(step, "arange", "step");
+        if (dtype.is_none()) return Tensor::arange(s0, e, st);
+        return Tensor::arange(s0, e, st, dtype_or(dtype, rusttorch::kDefaultFloat, "arange"));
+      },
+      py::arg("start") = py::none(), py::arg("end") = py::none(), py::arg("step") = py::none(), py::kw_only(),
+      dtype_kw);
+  m.def(
+      "linspace",
+      [](py::handle start, py::handle end, int64_t steps, py::handle dtype) {
+        return Tensor::linspace(scalar_arg(start, "linspace", "start").to_double(),
+                                scalar_arg(end, "linspace", "end").to_double(), steps,
+                                dtype_or(dtype, rusttorch::kDefaultFloat, "linspace"));
+      },
+      py::arg("start"), py::arg("end"), py::arg("steps"), py::kw_only(), dtype_kw);
+  m.def(
+      "eye",
+      [](int64_t n, std::optional<int64_t> mm, py::handle dtype) {
+        return Tensor::eye(n, mm.value_or(-1), dtype_or(dtype, rusttorch::kDefaultFloat, "eye"));
+      },
+      py::arg("n"), py::arg("m") = py::none(), py::kw_only(), dtype_kw);
+  m.def(
+      "rand",
+      [](py::args a, py::handle dtype) {
+        const Shape s = sizes(a, "rand");
+        const DType d = dtype_or(dtype, rusttorch::kDefaultFloat, "rand");
+        return maybe_release(checked_numel(s), [&] { return Tensor::rand(s, d); });
+      },
+      dtype_kw);
+  m.def(
+      "randn",
+      [](py::args a, py::handle dtype) {
+        const Shape s = sizes(a, "randn");
+        const DType d = dtype_or(dtype, rusttorch::kDefaultFloat, "randn");
+        return maybe_release(checked_numel(s), [&] { return Tensor::randn(s, d); });
+      },
+      dtype_kw);
+  m.def(
+      "randint",
+      [](py::args a, py::handle low, py::handle high, py::handle size, py::handle dtype) {
+        // randint(high, size) | randint(low, high, size), any of them by keyword
+        std::vector<py::handle> v(a.begin(), a.end());
+        py::handle lo = low, hi = high, sz = size;
+        if (v.size() > 3) throw py::type_error("randint() takes at most 3 positional arguments");
+        if (v.size() == 3) lo = v[0], hi = v[1], sz = v[2];
+        else if (v.size() == 2 && !size.is_none()) lo = v[0], hi = v[1];
+        else if (v.size() == 2) hi = v[0], sz = v[1];
+        else if (v.size() == 1 && !high.is_none()) lo = v[0];
+        else if (v.size() == 1) hi = v[0];
+        if (hi.is_none() || sz.is_none()) throw py::type_error("randint(): expected (high, size) or (low, high, size)");
+        const int64_t l = lo.is_none() ? 0 : int_arg(lo.ptr(), "randint", "low");
+        const int64_t h = int_arg(hi.ptr(), "randint", "high");
+        return randint_impl(l, h, int_list(sz.ptr(), "randint", "size"),
+                            dtype_or(dtype, DType::Int64, "randint"));
+      },
+      py::arg("low") = py::none(), py::arg("high") = py::none(), py::arg("size") = py::none(),
+      dtype_kw);
+
+  m.def("empty_like", [](const Tensor& t, py::handle dtype) {
+        return Tensor::empty(t.shape(), dtype_or(dtype, t.dtype(), "empty_like"));
+      }, py::arg("input"), py::kw_only(), dtype_kw);
+  m.def("zeros_like", [](const Tensor& t, py::handle dtype) {
+        const Shape s = t.shape();
+        const DType d = dtype_or(dtype, t.dtype(), "zeros_like");
+        return maybe_release(t.numel(), [&] { return Tensor::zeros(s, d); });
+      }, py::arg("input"), py::kw_only(), dtype_kw);
+  m.def("ones_like", [](const Tensor& t, py::handle dtype) {
+        const Shape s = t.shape();
+        const DType d = dtype_or(dtype, t.dtype(), "ones_like");
+        return maybe_release(t.numel(), [&] { return Tensor::ones(s, d); });
+      }, py::arg("input"), py::kw_only(), dtype_kw);
+  m.def("full_like", [](const Tensor& t, py::handle value, py::handle dtype) {
+        const Shape s = t.shape();
+        const Scalar v = scalar_arg(value, "full_like", "fill_value");
+        const DType d = dtype_or(dtype, t.dtype(), "full_like");
+        return maybe_release(t.numel(), [&] { return Tensor::full(s, v, d); });
+      }, py::arg("input"), py::arg("fill_value"), py::kw_only(), dtype_kw);
+  m.def("rand_like", [](const Tensor& t, py::handle dtype) {
+        const Shape s = t.shape();
+        const DType d = dtype_or(dtype, t.dtype(), "rand_like");
+        return maybe_release(t.numel(), [&] { return Tensor::rand(s, d); });
+      }, py::arg("input"), py::kw_only(), dtype_kw);
+  m.def("randn_like", [](const Tensor& t, py::handle dtype) {
+        const Shape s = t.shape();
+        const DType d = dtype_or(dtype, t.dtype(), "randn_like");
+        return maybe_release(t.numel(), [&] { return Tensor::randn(s, d); });
+      }, py::arg("input"), py::kw_only(), dtype_kw);
+  m.def(
+      "randint_like",
+      [](const Tensor& t, int64_t a, std::optional<int64_t> b, py::handle dtype) {
+        const int64_t low = b ? a : 0, high = b ? *b : a;
+        return randint_impl(low, high, t.shape(), dtype_or(dtype, t.dtype(), "randint_like"));
+      },
+      py::arg("input"), py::arg("low"), py::arg("high") = py::none(), py::kw_only(), dtype_kw);
+  m.def("scalar_tensor", [](py::handle s, py::handle dtype) {
+        const Scalar v = scalar_arg(s, "scalar_tensor", "s");
+        return Tensor::scalar_tensor(v, dtype_or(dtype, rusttorch::kDefaultFloat, "scalar_tensor"));
+      }, py::arg("s"), py::kw_only(), dtype_kw);
+
+  m.def(
+      "manual_seed",
+      [](py::handle seed) {
+        const unsigned long long s = PyLong_AsUnsignedLongLongMask(seed.ptr());
+        if (PyErr_Occurred()) throw python_error();
+        rusttorch::manual_seed(s);
+      },
+      py::arg("seed"), "Seeds the default generator of rand/randn/randint.");
+  m.def("initial_seed", [] { return rusttorch::default_generator().initial_seed(); });
+
+  m.def("result_type", [](const Operand& a, const Operand& b) { return rusttorch::result_type(a, b); },
+        py::arg("tensor1"), py::arg("tensor2"));
+  m.def("promote_types", &rusttorch::promote_types, py::arg("type1"), py::arg("type2"));
+  m.def(
+      "can_cast",
+      [](DType from, DType to) {
+        if (rusttorch::is_floating(from) && !rusttorch::is_floating(to)) return false;
+        return !(from != DType::Bool && to == DType::Bool);
+      },
+      py::arg("from_"), py::arg("to"));
+  m.def("broadcast_shapes", [](py::args shapes) {
+    Shape r;
+    for (py::handle s : shapes) r = rusttorch::broadcast_shapes(r, int_list(s.ptr(), "broadcast_shapes", "shapes"));
+    return py::reinterpret_steal<py::object>(make_size(r));
+  });
+  m.def("is_tensor", [](py::handle o) { return is_tensor(o.ptr()); }, py::arg("obj"));
+}
+
+}  // namespace rtpy

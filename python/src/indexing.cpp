@@ -1,0 +1,352 @@
+// Tensor.__getitem__ / __setitem__ with torch (NumPy) semantics: ints,
+// negative ints, slices with positive steps, None, Ellipsis, Python bools,
+// boolean masks and integer index tensors (or lists / ndarrays of them).
+// Basic indexing gives views; advanced indexing gathers (or scatters, for
+// assignment) through precomputed element offsets.
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "rt.h"
+
+namespace rtpy {
+namespace {
+
+enum class Kind { Int, Slice, None, Ellipsis, Bool, Tensor };
+
+struct Item {
+  Kind kind = Kind::None;
+  int64_t i = 0;
+  PyObject* slice = nullptr;  // borrowed
+  bool b = false;
+  Tensor t;
+};
+
+[[noreturn]] void index_error(const std::string& msg) { throw rusttorch::IndexError(msg); }
+
+Item convert(PyObject* o) {
+  Item it;
+  it.kind = Kind::None;
+  if (PyLong_Check(o)) {
+    if (PyBool_Check(o)) {
+      it.kind = Kind::Bool;
+      it.b = o == Py_True;
+    } else {
+      it.kind = Kind::Int;
+      it.i = int_arg(o, "index", "index");
+    }
+    return it;
+  }
+  if (o == Py_None) return it;
+  if (o == Py_Ellipsis) {
+    it.kind = Kind::Ellipsis;
+    return it;
+  }
+  if (PySlice_Check(o)) {
+    it.kind = Kind::Slice;
+    it.slice = o;
+    return it;
+  }
+  Tensor t;
+  if (is_tensor(o)) {
+    t = tensor_of(o);
+  } else if (PyList_Check(o) || PyTuple_Check(o) || std::strcmp(Py_TYPE(o)->tp_name, "numpy.ndarray") == 0) {
+    t = tensor_from_data(o, nullptr);
+    if (t.numel() == 0 && rusttorch::is_floating(t.dtype())) t = t.to(DType::Int64);  // x[[]]
+  } else if (!PyFloat_Check(o) && PyIndex_Check(o)) {
+    it.kind = Kind::Int;
+    it.i = int_arg(o, "index", "index");
+    return it;
+  } else {
+    index_error(std::string("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
+                            "valid indices (got ") + Py_TYPE(o)->tp_name + ")");
+  }
+  if (rusttorch::is_floating(t.dtype())) index_error("tensors used as indices must be long, int, byte or bool tensors");
+  it.kind = Kind::Tensor;
+  it.t = std::move(t);
+  return it;
+}
+
+std::vector<Item> convert_all(PyObject* index) {
+  std::vector<Item> items;
+  if (PyTuple_Check(index)) {
+    const Py_ssize_t n = PyTuple_GET_SIZE(index);
+    items.reserve(static_cast<std::size_t>(n));
+    for (Py_ssize_t i = 0; i < n; ++i) items.push_back(convert(PyTuple_GET_ITEM(index, i)));
+  } else {
+    items.push_back(convert(index));
+  }
+  return items;
+}
+
+struct Adv {
+  int64_t dim;   // dimension of the (basic-indexed) view
+  Tensor index;  // int64
+};
+
+Tensor apply_slice(const Tensor& r, int64_t d, PyObject* slice) {
+  Py_ssize_t start, stop, step;
+  if (PySlice_Unpack(slice, &start, &stop, &step) < 0) throw python_error();
+  if (step <= 0) throw rusttorch::ValueError("step must be greater than zero");
+  if (r.ndim() == 0) index_error("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number");
+  const Py_ssize_t len = static_cast<Py_ssize_t>(r.shape()[static_cast<std::size_t>(d)]);
+  PySlice_AdjustIndices(len, &start, &stop, step);
+  if (stop < start) stop = start;
+  return r.slice(d, start, stop, step);
+}
+
+// Basic indexing into a view; the advanced indices are returned in `adv`.
+Tensor basic_index(const Tensor& self, std::vector<Item>& items, std::vector<Adv>& adv) {
+  int64_t consumed = 0, ellipses = 0;
+  for (const Item& it : items) {
+    switch (it.kind) {
+      case Kind::Int: case Kind::Slice: ++consumed; break;
+      case Kind::Tensor: consumed += it.t.dtype() == DType::Bool ? it.t.ndim() : 1; break;
+      case Kind::Ellipsis: ++ellipses; break;
+      default: break;
+    }
+  }
+  if (ellipses > 1) index_error("an index can only have a single ellipsis ('...')");
+  const int64_t nd = self.ndim();
+  if (consumed > nd) {
+    if (nd == 0)
+      index_error("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to "
+                  "convert a 0-dim tensor to a number");
+    index_error("too many indices for tensor of dimension " + std::to_string(nd));
+  }
+  Tensor r = self;
+  int64_t d = 0;
+  auto bool_index = [&](bool b) {
+    r = r.unsqueeze(d);
+    adv.push_back({d, b ? Tensor::zeros({1}, DType::Int64) : Tensor::empty({0}, DType::Int64)});
+    ++d;
+  };
+  for (Item& it : items) {
+    switch (it.kind) {
+      case Kind::Int: r = r.select(d, it.i); break;
+      case Kind::Slice: r = apply_slice(r, d, it.slice); ++d; break;
+      case Kind::None: r = r.unsqueeze(d); ++d; break;
+      case Kind::Ellipsis: d += nd - consumed; break;
+      case Kind::Bool: bool_index(it.b); break;
+      case Kind::Tensor:
+        if (it.t.dtype() != DType::Bool) {
+          adv.push_back({d, it.t.to(DType::Int64)});
+          ++d;
+        } else if (it.t.ndim() == 0) {
+          bool_index(it.t.item().to_bool());
+        } else {
+          const int64_t k = it.t.ndim();
+          for (int64_t j = 0; j < k; ++j)
+            if (it.t.shape()[static_cast<std::size_t>(j)] != r.shape()[static_cast<std::size_t>(d + j)])
+              index_error("The shape of the mask " + rusttorch::shape_str(it.t.shape()) + " at index " +
+                          std::to_string(j) + " does not match the shape of the indexed tensor " +
+                          rusttorch::shape_str(r.shape()) + " at index " + std::to_string(d + j));
+          const Tensor nz = nonzero(it.t);
+          for (int64_t j = 0; j < k; ++j) adv.push_back({d + j, nz.select(1, j)});
+          d += k;
+        }
+        break;
+    }
+  }
+  return r;
+}
+
+std::vector<int64_t> offsets_of(const Shape& sizes, const Shape& strides) {
+  const int64_t n = rusttorch::checked_numel(sizes);
+  std::vector<int64_t> out(static_cast<std::size_t>(n));
+  const int nd = static_cast<int>(sizes.size());
+  std::vector<int64_t> idx(sizes.size(), 0);
+  int64_t off = 0;
+  for (int64_t k = 0; k < n; ++k) {
+    out[static_cast<std::size_t>(k)] = off;
+    for (int d = nd - 1; d >= 0; --d) {
+      ++idx[d];
+      off += strides[d];
+      if (idx[d] < sizes[d]) break;
+      off -= strides[d] * sizes[d];
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+// The element offsets (relative to src.data_ptr()) that advanced indexing
+// reads, in the row-major order of the result, whose shape goes to `shape`.
+struct Plan {
+  Shape shape;
+  std::vector<int64_t> outer, adv, inner;  // offset = outer[i] + adv[j] + inner[k]
+};
+
+Plan plan_advanced(const Tensor& src, const std::vector<Adv>& adv) {
+  Shape b = adv[0].index.shape();
+  for (std::size_t j = 1; j < adv.size(); ++j) {
+    try {
+      b = rusttorch::broadcast_shapes(b, adv[j].index.shape());
+    } catch (const rusttorch::Error&) {
+      std::string msg = "shape mismatch: indexing tensors could not be broadcast together with shapes ";
+      for (std::size_t q = 0; q < adv.size(); ++q) msg += (q ? ", " : "") + rusttorch::shape_str(adv[q].index.shape());
+      index_error(msg);
+    }
+  }
+  bool adjacent = true;
+  for (std::size_t j = 1; j < adv.size(); ++j) adjacent &= adv[j].dim == adv[0].dim + static_cast<int64_t>(j);
+  std::vector<bool> is_adv(static_cast<std::size_t>(src.ndim()), false);
+  for (const Adv& a : adv) is_adv[static_cast<std::size_t>(a.dim)] = true;
+  Shape s1, st1, s2, st2;  // non-advanced dims before / after the broadcast index dims
+  for (int64_t d = 0; d < src.ndim(); ++d) {
+    if (is_adv[static_cast<std::size_t>(d)]) continue;
+    const bool before = adjacent && d < adv[0].dim;
+    (before ? s1 : s2).push_back(src.shape()[static_cast<std::size_t>(d)]);
+    (before ? st1 : st2).push_back(src.strides()[static_cast<std::size_t>(d)]);
+  }
+  Plan p;
+  p.shape = s1;
+  p.shape.insert(p.shape.end(), b.begin(), b.end());
+  p.shape.insert(p.shape.end(), s2.begin(), s2.end());
+  p.outer = offsets_of(s1, st1);
+  p.inner = offsets_of(s2, st2);
+  const int64_t nb = rusttorch::checked_numel(b);
+  p.adv.assign(static_cast<std::size_t>(nb), 0);
+  for (const Adv& a : adv) {
+    const Tensor idx = a.index.expand(b).contiguous();
+    const int64_t* v = static_cast<const int64_t*>(idx.data_ptr());
+    const int64_t size = src.shape()[static_cast<std::size_t>(a.dim)];
+    const int64_t stride = src.strides()[static_cast<std::size_t>(a.dim)];
+    for (int64_t i = 0; i < nb; ++i) {
+      int64_t x = v[i];
+      if (x < -size || x >= size)
+        index_error("index " + std::to_string(x) + " is out of bounds for dimension " + std::to_string(a.dim) +
+                    " with size " + std::to_string(size));
+      if (x < 0) x += size;
+      p.adv[static_cast<std::size_t>(i)] += x * stride;
+    }
+  }
+  return p;
+}
+
+template <class T, bool Gather>
+void move_elements(const Plan& p, char* base, char* dense) {
+  T* s = reinterpret_cast<T*>(base);
+  T* q = reinterpret_cast<T*>(dense);
+  for (int64_t o : p.outer)
+    for (int64_t a : p.adv)
+      for (int64_t i : p.inner) {
+        if constexpr (Gather) *q++ = s[o + a + i];
+        else s[o + a + i] = *q++;
+      }
+}
+
+template <bool Gather>
+void move_all(const Plan& p, const Tensor& src, const Tensor& dense) {
+  char* base = static_cast<char*>(src.data_ptr());
+  char* d = static_cast<char*>(dense.data_ptr());
+  switch (src.itemsize()) {
+    case 1: move_elements<uint8_t, Gather>(p, base, d); break;
+    case 4: move_elements<uint32_t, Gather>(p, base, d); break;
+    default: move_elements<uint64_t, Gather>(p, base, d); break;
+  }
+}
+
+// Value for assignment: drops leading size-1 dims beyond the target's rank (as torch).
+Tensor fit_value(Tensor v, const Shape& target) {
+  while (v.ndim() > static_cast<int64_t>(target.size()) && v.shape()[0] == 1) v = v.squeeze(0);
+  return v;
+}
+
+bool is_single_int_or_slice(PyObject* index) {
+  return (PyLong_Check(index) && !PyBool_Check(index)) || PySlice_Check(index);
+}
+
+}  // namespace
+
+Tensor nonzero(const Tensor& t) {
+  const Tensor m = (t.dtype() == DType::Bool ? t : rusttorch::ne(t, 0)).contiguous();
+  const uint8_t* p = static_cast<const uint8_t*>(m.data_ptr());
+  const int64_t n = m.numel(), nd = m.ndim();
+  int64_t count = 0;
+  for (int64_t i = 0; i < n; ++i) count += p[i] != 0;
+  Tensor out = Tensor::empty({count, nd}, DType::Int64);
+  int64_t* o = static_cast<int64_t*>(out.data_ptr());
+  std::vector<int64_t> idx(static_cast<std::size_t>(nd), 0);
+  for (int64_t i = 0; i < n; ++i) {
+    if (p[i])
+      for (int64_t d = 0; d < nd; ++d) *o++ = idx[static_cast<std::size_t>(d)];
+    for (int64_t d = nd - 1; d >= 0; --d) {
+      if (++idx[static_cast<std::size_t>(d)] < m.shape()[static_cast<std::size_t>(d)]) break;
+      idx[static_cast<std::size_t>(d)] = 0;
+    }
+  }
+  return out;
+}
+
+PyObject* tensor_getitem(PyObject* self, PyObject* index) {
+  RTPY_TRY
+  const Tensor& t = tensor_of(self);
+  if (is_single_int_or_slice(index)) {  // the common cases, without building item lists
+    if (t.ndim() == 0)
+      index_error("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to "
+                  "convert a 0-dim tensor to a number");
+    if (PySlice_Check(index)) return wrap(apply_slice(t, 0, index));
+    return wrap(t.select(0, int_arg(index, "index", "index")));
+  }
+  std::vector<Item> items = convert_all(index);
+  std::vector<Adv> adv;
+  Tensor r = basic_index(t, items, adv);
+  if (adv.empty()) return wrap(std::move(r));
+  const Plan p = plan_advanced(r, adv);
+  Tensor out = Tensor::empty(p.shape, r.dtype());
+  {
+    ReleaseGil g(out.numel() >= kReleaseGilNumel);
+    move_all<true>(p, r, out);
+  }
+  return wrap(std::move(out));
+  RTPY_CATCH(nullptr)
+}
+
+int tensor_setitem(PyObject* self, PyObject* index, PyObject* value) {
+  RTPY_TRY
+  if (!value) {
+    PyErr_SetString(PyExc_TypeError, "Tensor does not support item deletion");
+    return -1;
+  }
+  const Tensor& t = tensor_of(self);
+  Scalar s(0);
+  const bool scalar_value = !is_tensor(value) && to_scalar(value, &s);
+  std::vector<Adv> adv;
+  Tensor r;
+  if (is_single_int_or_slice(index) && t.ndim() > 0) {
+    r = PySlice_Check(index) ? apply_slice(t, 0, index) : t.select(0, int_arg(index, "index", "index"));
+  } else {
+    std::vector<Item> items = convert_all(index);
+    r = basic_index(t, items, adv);
+  }
+  if (adv.empty()) {
+    if (scalar_value) {
+      ReleaseGil g(r.numel() >= kReleaseGilNumel);
+      r.fill_(s);
+    } else {
+      const Tensor v = fit_value(as_tensor_arg(value, t.dtype()), r.shape());
+      ReleaseGil g(r.numel() >= kReleaseGilNumel);
+      r.copy_(v);
+    }
+    return 0;
+  }
+  const Plan p = plan_advanced(r, adv);
+  Tensor v = scalar_value ? Tensor::scalar_tensor(s, t.dtype()) : fit_value(as_tensor_arg(value, t.dtype()), p.shape);
+  Tensor dense;
+  try {
+    dense = v.to(t.dtype()).expand(p.shape).contiguous();
+  } catch (const rusttorch::Error&) {
+    throw rusttorch::Error("shape mismatch: value tensor of shape " + rusttorch::shape_str(v.shape()) +
+                           " cannot be broadcast to indexing result of shape " + rusttorch::shape_str(p.shape));
+  }
+  {
+    ReleaseGil g(dense.numel() >= kReleaseGilNumel);
+    move_all<false>(p, r, dense);
+  }
+  return 0;
+  RTPY_CATCH(-1)
+}
+
+}  // namespace rtpy

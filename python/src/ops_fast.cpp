@@ -1,0 +1,830 @@
+// The elementwise ops as hand-written METH_FASTCALL functions and methods, the
+// number-protocol slots behind the operators, and a fast path for small
+// operands.
+//
+// The fast path: for two contiguous operands of one dtype and shape (or one
+// contiguous tensor and a Python number that does not change the result
+// dtype), at most kFastMaxNumel elements, it calls the active ISA's kernel on
+// the whole run directly, skipping the generic front-end's promotion,
+// broadcasting and tiling (which only pay off on bigger or mixed operands).
+// It calls the very kernel the engine would (rusttorch::detail::active_kernels,
+// the engine-internal table), with the same arguments the engine's serial
+// single-run case passes, so results are bit-identical. Everything else, and
+// every error, goes through the public rusttorch:: functions.
+#include <algorithm>
+#include <cstring>
+#include <initializer_list>
+#include <optional>
+
+#include "dispatch.h"  // engine-internal: rusttorch::detail::active_kernels()
+#include "rt.h"
+
+namespace rtpy {
+
+Tensor (*matmul_fn)(const Tensor&, const Tensor&) = nullptr;
+
+namespace {
+
+namespace k = rusttorch::kernels;
+using rusttorch::RoundingMode;
+
+// ------------------------------------------------------------------ arguments
+bool parse_args(const char* fn, std::initializer_list<const char*> names, int npos, int nreq,
+                PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames, PyObject** out) {
+  const int n = static_cast<int>(names.size());
+  const char* const* nm = names.begin();
+  if (nargs > npos) {
+    PyErr_Format(PyExc_TypeError, "%s() takes %d positional argument%s but %zd were given", fn, npos,
+                 npos == 1 ? "" : "s", nargs);
+    return false;
+  }
+  for (int i = 0; i < n; ++i) out[i] = i < nargs ? args[i] : nullptr;
+  if (kwnames) {
+    const Py_ssize_t nk = PyTuple_GET_SIZE(kwnames);
+    for (Py_ssize_t j = 0; j < nk; ++j) {
+      PyObject* key = PyTuple_GET_ITEM(kwnames, j);
+      int found = -1;
+      for (int i = 0; i < n; ++i)
+        if (PyUnicode_CompareWithASCIIString(key, nm[i]) == 0) {
+          found = i;
+          break;
+        }
+      if (found < 0) {
+        PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%U'", fn, key);
+        return false;
+      }
+      if (out[found]) {
+        PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'", fn, nm[found]);
+        return false;
+      }
+      out[found] = args[nargs + j];
+    }
+  }
+  for (int i = 0; i < nreq; ++i)
+    if (!out[i]) {
+      PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s' (pos %d)", fn, nm[i], i + 1);
+      return false;
+    }
+  return true;
+}
+
+bool is_ndarray(PyObject* o) { return std::strcmp(Py_TYPE(o)->tp_name, "numpy.ndarray") == 0; }
+
+// One operand: a tensor (borrowed from its Python object, or held for a
+// converted NumPy array) or a Python number.
+struct Opnd {
+  const Tensor* t = nullptr;
+  Scalar s{0};
+  std::optional<Tensor> held;
+  Operand operand() const { return t ? Operand(*t) : Operand(s); }
+};
+
+// False (no error set) when `o` is neither a tensor, a number nor an ndarray.
+bool to_opnd(PyObject* o, Opnd& r) {
+  if (is_tensor(o)) {
+    r.t = &tensor_of(o);
+    return true;
+  }
+  if (to_scalar(o, &r.s)) return true;
+  if (is_ndarray(o)) {
+    r.held = from_numpy(o);
+    r.t = &*r.held;
+    return true;
+  }
+  return false;
+}
+
+[[noreturn]] void arg_type_error(const char* fn, const char* arg, int pos, PyObject* o) {
+  PyErr_Format(PyExc_TypeError, "%s(): argument '%s' (position %d) must be Tensor, not %s", fn, arg, pos,
+               Py_TYPE(o)->tp_name);
+  throw python_error();
+}
+
+Tensor& out_tensor(PyObject* out, const char* fn) {
+  if (!is_tensor(out)) {
+    PyErr_Format(PyExc_TypeError, "%s(): argument 'out' must be Tensor, not %s", fn, Py_TYPE(out)->tp_name);
+    throw python_error();
+  }
+  return tensor_of(out);
+}
+
+int64_t numel_of(const Opnd& o) { return o.t ? o.t->numel() : 1; }
+
+// ------------------------------------------------------------------ op table
+struct BinDef {
+  const char* name;
+  const char* other;  // name of the second argument
+  int kop;            // kernel op for the fast path, -1 for none
+  bool float_only_fast;
+  bool writes_bool;
+};
+const BinDef kBin[kNumBinOps] = {
+    {"add", "other", k::kAdd, false, false},
+    {"sub", "other", k::kSub, false, false},
+    {"mul", "other", k::kMul, false, false},
+    {"div", "other", k::kDiv, true, false},
+    {"floor_divide", "other", k::kDivFloor, true, false},
+    {"remainder", "other", k::kRemainder, true, false},
+    {"fmod", "other", k::kFmod, true, false},
+    {"pow", "exponent", k::kPow, true, false},
+    {"maximum", "other", k::kMaximum, false, false},
+    {"minimum", "other", k::kMinimum, false, false},
+    {"eq", "other", k::kEq, false, true},
+    {"ne", "other", k::kNe, false, true},
+    {"lt", "other", k::kLt, false, true},
+    {"le", "other", k::kLe, false, true},
+    {"gt", "other", k::kGt, false, true},
+    {"ge", "other", k::kGe, false, true},
+    {"logical_and", "other", k::kLogicalAnd, false, true},
+    {"logical_or", "other", k::kLogicalOr, false, true},
+    {"logical_xor", "other", k::kLogicalXor, false, true},
+    {"bitwise_and", "other", k::kBitAnd, false, false},
+    {"bitwise_or", "other", k::kBitOr, false, false},
+    {"bitwise_xor", "other", k::kBitXor, false, false},
+    {"matmul", "other", -1, false, false},
+};
+
+struct Extra {
+  Scalar alpha{1};
+  bool has_alpha = false;
+  RoundingMode mode = RoundingMode::None;
+};
+
+Tensor engine_binary(int op, const Operand& a, const Operand& b, const Extra& x) {
+  namespace r = rusttorch;
+  switch (op) {
+    case kAdd: return r::add(a, b, x.alpha);
+    case kSub: return r::sub(a, b, x.alpha);
+    case kMul: return r::mul(a, b);
+    case kDiv: return r::div(a, b, x.mode);
+    case kFloorDiv: return r::floor_divide(a, b);
+    case kRemainder: return r::remainder(a, b);
+    case kFmod: return r::fmod(a, b);
+    case kPow: return r::pow(a, b);
+    case kMaximum: return r::maximum(a, b);
+    case kMinimum: return r::minimum(a, b);
+    case kEq: return r::eq(a, b);
+    case kNe: return r::ne(a, b);
+    case kLt: return r::lt(a, b);
+    case kLe: return r::le(a, b);
+    case kGt: return r::gt(a, b);
+    case kGe: return r::ge(a, b);
+    case kLogicalAnd: return r::logical_and(a, b);
+    case kLogicalOr: return r::logical_or(a, b);
+    case kLogicalXor: return r::logical_xor(a, b);
+    case kBitAnd: return r::bitwise_and(a, b);
+    case kBitOr: return r::bitwise_or(a, b);
+    case kBitXor: return r::bitwise_xor(a, b);
+    case kMatmul:
+      if (!matmul_fn) throw r::Error("matmul is not available in this build");
+      if (a.is_scalar() || b.is_scalar()) throw r::TypeError("matmul(): both arguments must be tensors");
+      return matmul_fn(a.tensor(), b.tensor());
+  }
+  throw r::Error("unknown binary op");
+}
+
+void engine_binary_out(int op, Tensor& out, const Operand& a, const Operand& b, const Extra& x) {
+  namespace r = rusttorch;
+  switch (op) {
+    case kAdd: r::add_out(out, a, b, x.alpha); return;
+    case kSub: r::sub_out(out, a, b, x.alpha); return;
+    case kMul: r::mul_out(out, a, b); return;
+    case kDiv: r::div_out(out, a, b, x.mode); return;
+    case kFloorDiv: r::floor_divide_out(out, a, b); return;
+    case kRemainder: r::remainder_out(out, a, b); return;
+    case kFmod: r::fmod_out(out, a, b); return;
+    case kPow: r::pow_out(out, a, b); return;
+    case kMaximum: r::maximum_out(out, a, b); return;
+    case kMinimum: r::minimum_out(out, a, b); return;
+    case kEq: r::eq_out(out, a, b); return;
+    case kNe: r::ne_out(out, a, b); return;
+    case kLt: r::lt_out(out, a, b); return;
+    case kLe: r::le_out(out, a, b); return;
+    case kGt: r::gt_out(out, a, b); return;
+    case kGe: r::ge_out(out, a, b); return;
+    case kLogicalAnd: r::logical_and_out(out, a, b); return;
+    case kLogicalOr: r::logical_or_out(out, a, b); return;
+    case kLogicalXor: r::logical_xor_out(out, a, b); return;
+    case kBitAnd: r::bitwise_and_out(out, a, b); return;
+    case kBitOr: r::bitwise_or_out(out, a, b); return;
+    case kBitXor: r::bitwise_xor_out(out, a, b); return;
+    case kMatmul: {
+      const Tensor res = engine_binary(op, a, b, x);
+      if (out.shape() != res.shape()) {
+        if (out.numel() != 0)
+          throw r::Error("matmul: expected out of shape " + r::shape_str(res.shape()) + " but got " +
+                         r::shape_str(out.shape()));
+        out = Tensor::empty(res.shape(), out.dtype());
+      }
+      out.copy_(res);
+      return;
+    }
+  }
+  throw r::Error("unknown binary op");
+}
+
+void engine_binary_inplace(int op, Tensor& self, const Operand& b, const Extra& x) {
+  namespace r = rusttorch;
+  switch (op) {
+    case kAdd: r::add_(self, b, x.alpha); return;
+    case kSub: r::sub_(self, b, x.alpha); return;
+    case kMul: r::mul_(self, b); return;
+    case kDiv: r::div_(self, b, x.mode); return;
+    case kFloorDiv: r::floor_divide_(self, b); return;
+    case kRemainder: r::remainder_(self, b); return;
+    case kFmod: r::fmod_(self, b); return;
+    case kPow: r::pow_(self, b); return;
+    case kMaximum: r::maximum_(self, b); return;
+    case kMinimum: r::minimum_(self, b); return;
+    case kEq: r::eq_(self, b); return;
+    case kNe: r::ne_(self, b); return;
+    case kLt: r::lt_(self, b); return;
+    case kLe: r::le_(self, b); return;
+    case kGt: r::gt_(self, b); return;
+    case kGe: r::ge_(self, b); return;
+    case kLogicalAnd: r::logical_and_(self, b); return;
+    case kLogicalOr: r::logical_or_(self, b); return;
+    case kLogicalXor: r::logical_xor_(self, b); return;
+    case kBitAnd: r::bitwise_and_(self, b); return;
+    case kBitOr: r::bitwise_or_(self, b); return;
+    case kBitXor: r::bitwise_xor_(self, b); return;
+    case kMatmul: throw r::Error("In-place matmul is not supported. Use 'out=' instead.");
+  }
+  throw r::Error("unknown binary op");
+}
+
+// ------------------------------------------------------------------ fast path
+constexpr int64_t kFastMaxNumel = 32768;
+
+union ScalarBuf {
+  uint8_t b;
+  int32_t i32;
+  int64_t i64;
+  float f32;
+  double f64;
+};
+
+// result_type(tensor of dtype t, number s) == t
+bool scalar_keeps_dtype(DType t, const Scalar& s) {
+  if (rusttorch::is_floating(t)) return true;
+  if (t == DType::Bool) return s.kind() == Scalar::Kind::Bool;
+  return !s.is_floating();
+}
+
+void fill_scalar(ScalarBuf& u, DType t, const Scalar& s) {  // as Tensor::full converts
+  switch (t) {
+    case DType::Bool: u.b = s.to_bool() ? 1 : 0; break;
+    case DType::Int32: u.i32 = static_cast<int32_t>(s.to_int()); break;
+    case DType::Int64: u.i64 = s.to_int(); break;
+    case DType::Float32: u.f32 = static_cast<float>(s.to_double()); break;
+    case DType::Float64: u.f64 = s.to_double(); break;
+  }
+}
+
+k::BinaryFn fast_fn(int op, DType dt) {
+  const BinDef& d = kBin[op];
+  if (d.kop < 0) return nullptr;
+  if (d.float_only_fast && !rusttorch::is_floating(dt)) return nullptr;
+  if (dt == DType::Bool && op == kSub) return nullptr;  // the engine's error
+  return rusttorch::detail::active_kernels().binary[d.kop][static_cast<int>(dt)];
+}
+
+// Sets up the kernel operands; false when the fast path does not apply.
+bool fast_operands(int op, const Opnd& a, const Opnd& b, ScalarBuf& sb, const void** pa, const void** pb,
+                   int* layout, k::BinaryFn* fn) {
+  const Tensor* t = a.t ? a.t : b.t;
+  const int64_t n = t->numel();
+  if (n == 0 || n > kFastMaxNumel) return false;
+  const DType dt = t->dtype();
+  if (a.t && b.t) {
+    if (b.t->dtype() != dt || a.t->shape() != b.t->shape() || !a.t->is_contiguous() || !b.t->is_contiguous())
+      return false;
+    *layout = k::kVecVec;
+    *pa = a.t->data_ptr();
+    *pb = b.t->data_ptr();
+  } else {
+    const Scalar& s = a.t ? b.s : a.s;
+    if (!t->is_contiguous() || !scalar_keeps_dtype(dt, s)) return false;
+    fill_scalar(sb, dt, s);
+    *layout = a.t ? k::kVecScalar : k::kScalarVec;
+    *pa = a.t ? a.t->data_ptr() : static_cast<const void*>(&sb);
+    *pb = a.t ? static_cast<const void*>(&sb) : b.t->data_ptr();
+  }
+  *fn = fast_fn(op, dt);
+  return *fn != nullptr;
+}
+
+PyObject* try_fast(int op, const Opnd& a, const Opnd& b) {
+  ScalarBuf sb;
+  const void *pa, *pb;
+  int layout;
+  k::BinaryFn fn;
+  if (!fast_operands(op, a, b, sb, &pa, &pb, &layout, &fn)) return nullptr;
+  const Tensor& t = a.t ? *a.t : *b.t;
+  Tensor out = Tensor::empty(t.shape(), kBin[op].writes_bool ? DType::Bool : t.dtype());
+  const k::OpParams params;
+  if (fn(pa, pb, out.data_ptr(), out.numel(), layout, &params) != k::kOk) return nullptr;
+  return wrap(std::move(out));
+}
+
+bool try_fast_inplace(int op, Tensor& self, const Opnd& b) {
+  if (kBin[op].writes_bool) return false;
+  Opnd a;
+  a.t = &self;
+  ScalarBuf sb;
+  const void *pa, *pb;
+  int layout;
+  k::BinaryFn fn;
+  if (!fast_operands(op, a, b, sb, &pa, &pb, &layout, &fn)) return false;
+  const k::OpParams params;
+  return fn(pa, pb, self.data_ptr(), self.numel(), layout, &params) == k::kOk;
+}
+
+// ------------------------------------------------------------------ generic calls
+bool is_bool(const Opnd& o) { return o.t ? o.t->dtype() == DType::Bool : o.s.kind() == Scalar::Kind::Bool; }
+
+// torch checks the engine does not make (yet): any bool operand of a
+// subtraction, and a bool alpha for a non-bool result.
+void check_torch_rules(int op, const Opnd& a, const Opnd& b, const Extra& x) {
+  if (op == kSub && (is_bool(a) || is_bool(b))) {
+    if (is_bool(a) && is_bool(b) && a.t && b.t)
+      throw rusttorch::Error("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                             "`logical_xor()` operator instead.");
+    throw rusttorch::Error("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.");
+  }
+  if (x.has_alpha && x.alpha.kind() == Scalar::Kind::Bool && rusttorch::result_type(a.operand(), b.operand()) != DType::Bool)
+    throw rusttorch::Error("Boolean alpha only supported for Boolean results.");
+}
+
+PyObject* binary_result(int op, const Opnd& a_in, const Opnd& b, const Extra& x, PyObject* out_obj, const char* fn) {
+  const Opnd* pa = &a_in;
+  Opnd wrapped;
+  if (!a_in.t && !b.t) {  // add(1, 2): torch makes the first number a tensor of its default dtype
+    if (op == kMatmul) throw rusttorch::TypeError(std::string(fn) + "(): arguments must be tensors");
+    wrapped.held = Tensor::scalar_tensor(a_in.s);
+    wrapped.t = &*wrapped.held;
+    pa = &wrapped;
+  }
+  const Opnd& a = *pa;
+  check_torch_rules(op, a, b, x);
+  if (op == kPow && a.t && a.t->dtype() == DType::Bool && !b.t && b.s.kind() == Scalar::Kind::Bool && !out_obj) {
+    // torch special-cases the exponents 0 and 1 (the engine has no bool pow kernel)
+    return wrap(b.s.to_bool() ? a.t->clone() : Tensor::ones(a.t->shape(), DType::Bool));
+  }
+  if (!out_obj && !x.has_alpha && x.mode == RoundingMode::None)
+    if (PyObject* r = try_fast(op, a, b)) return r;
+  const Operand oa = a.operand(), ob = b.operand();
+  const bool release = std::max(numel_of(a), numel_of(b)) >= kReleaseGilNumel;
+  if (out_obj) {
+    Tensor out = out_tensor(out_obj, fn);
+    {
+      ReleaseGil g(release);
+      engine_binary_out(op, out, oa, ob, x);
+    }
+    tensor_of(out_obj) = std::move(out);
+    Py_INCREF(out_obj);
+    return out_obj;
+  }
+  Tensor r;
+  {
+    ReleaseGil g(release);
+    r = engine_binary(op, oa, ob, x);
+  }
+  return wrap(std::move(r));
+}
+
+void inplace_apply(int op, PyObject* self, const Opnd& b, const Extra& x) {
+  Tensor& s = tensor_of(self);
+  {
+    Opnd a;
+    a.t = &s;
+    check_torch_rules(op, a, b, x);
+  }
+  if (!x.has_alpha && x.mode == RoundingMode::None && try_fast_inplace(op, s, b)) return;
+  const Operand ob = b.operand();
+  const bool release = std::max(s.numel(), numel_of(b)) >= kReleaseGilNumel;
+  if (!release) {
+    engine_binary_inplace(op, s, ob, x);
+    return;
+  }
+  Tensor copy = s;
+  ReleaseGil g(true);
+  engine_binary_inplace(op, copy, ob, x);
+}
+
+Extra parse_extra(int op, PyObject* v, const char* fn) {
+  Extra x;
+  if (!v || v == Py_None) return x;
+  if (op == kAdd || op == kSub) {
+    if (!to_scalar(v, &x.alpha)) {
+      PyErr_Format(PyExc_TypeError, "%s(): argument 'alpha' must be Number, not %s", fn, Py_TYPE(v)->tp_name);
+      throw python_error();
+    }
+    x.has_alpha = true;
+  } else if (op == kDiv) {
+    const char* m = PyUnicode_Check(v) ? PyUnicode_AsUTF8(v) : nullptr;
+    if (m && std::strcmp(m, "trunc") == 0) x.mode = RoundingMode::Trunc;
+    else if (m && std::strcmp(m, "floor") == 0) x.mode = RoundingMode::Floor;
+    else {
+      PyObject* r = PyObject_Repr(v);
+      const std::string s = r ? PyUnicode_AsUTF8(r) : "?";
+      Py_XDECREF(r);
+      throw rusttorch::Error("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found " + s);
+    }
+  }
+  return x;
+}
+
+const char* extra_name(int op) { return op == kAdd || op == kSub ? "alpha" : op == kDiv ? "rounding_mode" : nullptr; }
+
+// rusttorch.<op>(input, other, *, [alpha=1 | rounding_mode=None,] out=None)
+template <int OP>
+PyObject* func_binary(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  RTPY_TRY
+  const BinDef& d = kBin[OP];
+  PyObject* v[4];
+  const char* extra = extra_name(OP);
+  const bool ok = extra ? parse_args(d.name, {"input", d.other, extra, "out"}, 2, 2, args, nargs, kwnames, v)
+                        : parse_args(d.name, {"input", d.other, "out"}, 2, 2, args, nargs, kwnames, v);
+  if (!ok) return nullptr;
+  PyObject* out = extra ? v[3] : v[2];
+  const Extra x = parse_extra(OP, extra ? v[2] : nullptr, d.name);
+  Opnd a, b;
+  if (!to_opnd(v[0], a)) arg_type_error(d.name, "input", 1, v[0]);
+  if (!to_opnd(v[1], b)) arg_type_error(d.name, d.other, 2, v[1]);
+  return binary_result(OP, a, b, x, out == Py_None ? nullptr : out, d.name);
+  RTPY_CATCH(nullptr)
+}
+
+// Tensor.<op>(other, *, [alpha | rounding_mode])
+template <int OP>
+PyObject* method_binary(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  RTPY_TRY
+  const BinDef& d = kBin[OP];
+  PyObject* v[2];
+  const char* extra = extra_name(OP);
+  const bool ok = extra ? parse_args(d.name, {d.other, extra}, 1, 1, args, nargs, kwnames, v)
+                        : parse_args(d.name, {d.other}, 1, 1, args, nargs, kwnames, v);
+  if (!ok) return nullptr;
+  const Extra x = parse_extra(OP, extra ? v[1] : nullptr, d.name);
+  Opnd a, b;
+  a.t = &tensor_of(self);
+  if (!to_opnd(v[0], b)) arg_type_error(d.name, d.other, 1, v[0]);
+  return binary_result(OP, a, b, x, nullptr, d.name);
+  RTPY_CATCH(nullptr)
+}
+
+// Tensor.<op>_(other, *, [alpha | rounding_mode]) -> self
+template <int OP>
+PyObject* method_inplace(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  RTPY_TRY
+  const BinDef& d = kBin[OP];
+  PyObject* v[2];
+  const char* extra = extra_name(OP);
+  const bool ok = extra ? parse_args(d.name, {d.other, extra}, 1, 1, args, nargs, kwnames, v)
+                        : parse_args(d.name, {d.other}, 1, 1, args, nargs, kwnames, v);
+  if (!ok) return nullptr;
+  const Extra x = parse_extra(OP, extra ? v[1] : nullptr, d.name);
+  Opnd b;
+  if (!to_opnd(v[0], b)) arg_type_error(d.name, d.other, 1, v[0]);
+  inplace_apply(OP, self, b, x);
+  Py_INCREF(self);
+  return self;
+  RTPY_CATCH(nullptr)
+}
+
+// ------------------------------------------------------------------ unary ops
+const char* const kUnName[kNumUnOps] = {"neg", "abs", "sign", "exp", "log", "sqrt", "rsqrt", "logical_not",
+                                        "bitwise_not"};
+
+Tensor engine_unary(int op, const Tensor& a) {
+  namespace r = rusttorch;
+  switch (op) {
+    case kNeg: return r::neg(a);
+    case kAbs: return r::abs(a);
+    case kSign: return r::sign(a);
+    case kExp: return r::exp(a);
+    case kLog: return r::log(a);
+    case kSqrt: return r::sqrt(a);
+    case kRsqrt: return r::rsqrt(a);
+    case kLogicalNot: return r::logical_not(a);
+    case kBitNot: return r::bitwise_not(a);
+  }
+  throw r::Error("unknown unary op");
+}
+void engine_unary_out(int op, Tensor& out, const Tensor& a) {
+  namespace r = rusttorch;
+  switch (op) {
+    case kNeg: r::neg_out(out, a); return;
+    case kAbs: r::abs_out(out, a); return;
+    case kSign: r::sign_out(out, a); return;
+    case kExp: r::exp_out(out, a); return;
+    case kLog: r::log_out(out, a); return;
+    case kSqrt: r::sqrt_out(out, a); return;
+    case kRsqrt: r::rsqrt_out(out, a); return;
+    case kLogicalNot: r::logical_not_out(out, a); return;
+    case kBitNot: r::bitwise_not_out(out, a); return;
+  }
+  throw r::Error("unknown unary op");
+}
+void engine_unary_inplace(int op, Tensor& a) {
+  namespace r = rusttorch;
+  switch (op) {
+    case kNeg: r::neg_(a); return;
+    case kAbs: r::abs_(a); return;
+    case kSign: r::sign_(a); return;
+    case kExp: r::exp_(a); return;
+    case kLog: r::log_(a); return;
+    case kSqrt: r::sqrt_(a); return;
+    case kRsqrt: r::rsqrt_(a); return;
+    case kLogicalNot: r::logical_not_(a); return;
+    case kBitNot: r::bitwise_not_(a); return;
+  }
+  throw r::Error("unknown unary op");
+}
+
+PyObject* unary_result(int op, const Tensor& a, PyObject* out_obj, const char* fn) {
+  const bool release = a.numel() >= kReleaseGilNumel;
+  if (out_obj) {
+    Tensor out = out_tensor(out_obj, fn);
+    {
+      ReleaseGil g(release);
+      engine_unary_out(op, out, a);
+    }
+    tensor_of(out_obj) = std::move(out);
+    Py_INCREF(out_obj);
+    return out_obj;
+  }
+  if (!release) return wrap(engine_unary(op, a));
+  const Tensor in = a;
+  Tensor r;
+  {
+    ReleaseGil g(true);
+    r = engine_unary(op, in);
+  }
+  return wrap(std::move(r));
+}
+
+template <int OP>
+PyObject* func_unary(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  RTPY_TRY
+  PyObject* v[2];
+  if (!parse_args(kUnName[OP], {"input", "out"}, 1, 1, args, nargs, kwnames, v)) return nullptr;
+  if (!is_tensor(v[0])) arg_type_error(kUnName[OP], "input", 1, v[0]);
+  return unary_result(OP, tensor_of(v[0]), v[1] == Py_None ? nullptr : v[1], kUnName[OP]);
+  RTPY_CATCH(nullptr)
+}
+
+template <int OP>
+PyObject* method_unary(PyObject* self, PyObject*) {
+  RTPY_TRY
+  return unary_result(OP, tensor_of(self), nullptr, kUnName[OP]);
+  RTPY_CATCH(nullptr)
+}
+
+template <int OP>
+PyObject* method_unary_inplace(PyObject* self, PyObject*) {
+  RTPY_TRY
+  Tensor& s = tensor_of(self);
+  if (s.numel() < kReleaseGilNumel) {
+    engine_unary_inplace(OP, s);
+  } else {
+    Tensor copy = s;
+    ReleaseGil g(true);
+    engine_unary_inplace(OP, copy);
+  }
+  Py_INCREF(self);
+  return self;
+  RTPY_CATCH(nullptr)
+}
+
+// ------------------------------------------------------------------ clamp, where
+std::optional<Operand> bound(PyObject* o, const char* fn, const char* name) {
+  if (!o || o == Py_None) return std::nullopt;
+  if (is_tensor(o)) return Operand(tensor_of(o));
+  Scalar s(0);
+  if (to_scalar(o, &s)) return Operand(s);
+  PyErr_Format(PyExc_TypeError, "%s(): argument '%s' must be Tensor or Number, not %s", fn, name,
+               Py_TYPE(o)->tp_name);
+  throw python_error();
+}
+
+PyObject* clamp_common(const Tensor& a, PyObject* lo_o, PyObject* hi_o, PyObject* out_obj, const char* fn) {
+  const auto lo = bound(lo_o, fn, "min"), hi = bound(hi_o, fn, "max");
+  const bool release = a.numel() >= kReleaseGilNumel;
+  if (out_obj) {
+    Tensor out = out_tensor(out_obj, fn);
+    {
+      ReleaseGil g(release);
+      rusttorch::clamp_out(out, a, lo, hi);
+    }
+    tensor_of(out_obj) = std::move(out);
+    Py_INCREF(out_obj);
+    return out_obj;
+  }
+  const Tensor in = a;
+  Tensor r;
+  {
+    ReleaseGil g(release);
+    r = rusttorch::clamp(in, lo, hi);
+  }
+  return wrap(std::move(r));
+}
+
+PyObject* func_clamp(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  RTPY_TRY
+  PyObject* v[4];
+  if (!parse_args("clamp", {"input", "min", "max", "out"}, 3, 1, args, nargs, kwnames, v)) return nullptr;
+  if (!is_tensor(v[0])) arg_type_error("clamp", "input", 1, v[0]);
+  return clamp_common(tensor_of(v[0]), v[1], v[2], v[3] == Py_None ? nullptr : v[3], "clamp");
+  RTPY_CATCH(nullptr)
+}
+
+PyObject* method_clamp(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  RTPY_TRY
+  PyObject* v[2];
+  if (!parse_args("clamp", {"min", "max"}, 2, 0, args, nargs, kwnames, v)) return nullptr;
+  return clamp_common(tensor_of(self), v[0], v[1], nullptr, "clamp");
+  RTPY_CATCH(nullptr)
+}
+
+PyObject* method_clamp_(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  RTPY_TRY
+  PyObject* v[2];
+  if (!parse_args("clamp_", {"min", "max"}, 2, 0, args, nargs, kwnames, v)) return nullptr;
+  const auto lo = bound(v[0], "clamp_", "min"), hi = bound(v[1], "clamp_", "max");
+  Tensor& s = tensor_of(self);
+  if (s.numel() < kReleaseGilNumel) {
+    rusttorch::clamp_(s, lo, hi);
+  } else {
+    Tensor copy = s;
+    ReleaseGil g(true);
+    rusttorch::clamp_(copy, lo, hi);
+  }
+  Py_INCREF(self);
+  return self;
+  RTPY_CATCH(nullptr)
+}
+
+Operand where_operand(PyObject* o, const char* name, int pos) {
+  Opnd r;
+  if (!to_opnd(o, r)) arg_type_error("where", name, pos, o);
+  return r.operand();
+}
+
+PyObject* where_common(PyObject* cond, const Operand& a, const Operand& b) {
+  if (!is_tensor(cond)) arg_type_error("where", "condition", 1, cond);
+  const Tensor c = tensor_of(cond);
+  const int64_t n = std::max({c.numel(), a.is_scalar() ? 1 : a.tensor().numel(), b.is_scalar() ? 1 : b.tensor().numel()});
+  Tensor r;
+  {
+    ReleaseGil g(n >= kReleaseGilNumel);
+    r = rusttorch::where(c, a, b);
+  }
+  return wrap(std::move(r));
+}
+
+}  // namespace
+
+PyObject* nonzero_tuple(const Tensor& t) {  // where(cond) with one argument; nonzero(as_tuple=True)
+  const Tensor nz = nonzero(t);
+  const int64_t nd = std::max<int64_t>(t.ndim(), 1);
+  PyObject* tup = PyTuple_New(nd);
+  if (!tup) throw python_error();
+  for (int64_t d = 0; d < nd; ++d) {
+    PyObject* col = nullptr;
+    try {  // a 0-d input counts as one element at index 0, as torch
+      col = wrap(t.ndim() == 0 ? Tensor::zeros({nz.shape()[0]}, DType::Int64) : nz.select(1, d).contiguous());
+    } catch (...) {
+      Py_DECREF(tup);
+      throw;
+    }
+    PyTuple_SET_ITEM(tup, d, col);
+  }
+  return tup;
+}
+
+namespace {
+
+PyObject* func_where(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  RTPY_TRY
+  PyObject* v[3];
+  if (!parse_args("where", {"condition", "input", "other"}, 3, 1, args, nargs, kwnames, v)) return nullptr;
+  if (!v[1] && !v[2]) {
+    if (!is_tensor(v[0])) arg_type_error("where", "condition", 1, v[0]);
+    return nonzero_tuple(tensor_of(v[0]));
+  }
+  if (!v[1] || !v[2]) {
+    PyErr_SetString(PyExc_TypeError, "where() takes either 1 or 3 arguments (condition[, input, other])");
+    return nullptr;
+  }
+  return where_common(v[0], where_operand(v[1], "input", 2), where_operand(v[2], "other", 3));
+  RTPY_CATCH(nullptr)
+}
+
+PyObject* method_where(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  RTPY_TRY
+  PyObject* v[2];
+  if (!parse_args("where", {"condition", "other"}, 2, 2, args, nargs, kwnames, v)) return nullptr;
+  return where_common(v[0], Operand(tensor_of(self)), where_operand(v[1], "other", 2));
+  RTPY_CATCH(nullptr)
+}
+
+// ------------------------------------------------------------------ tables
+#define RT_FAST (METH_FASTCALL | METH_KEYWORDS)
+#define RT_FN(f) reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(f))
+
+#define RT_BIN_FUNCS(name, OP) {name, RT_FN(func_binary<OP>), RT_FAST, nullptr},
+#define RT_BIN_METHODS(name, OP)                                    \
+  {name, RT_FN(method_binary<OP>), RT_FAST, nullptr},               \
+  {name "_", RT_FN(method_inplace<OP>), RT_FAST, nullptr},
+#define RT_UN_FUNCS(name, OP) {name, RT_FN(func_unary<OP>), RT_FAST, nullptr},
+#define RT_UN_METHODS(name, OP)                                     \
+  {name, RT_FN(method_unary<OP>), METH_NOARGS, nullptr},            \
+  {name "_", RT_FN(method_unary_inplace<OP>), METH_NOARGS, nullptr},
+
+#define RT_ALL_BINARY(X)                                                                          \
+  X("add", kAdd) X("sub", kSub) X("subtract", kSub) X("mul", kMul) X("multiply", kMul)            \
+  X("div", kDiv) X("divide", kDiv) X("true_divide", kDiv) X("floor_divide", kFloorDiv)            \
+  X("remainder", kRemainder) X("fmod", kFmod) X("pow", kPow) X("maximum", kMaximum)               \
+  X("minimum", kMinimum) X("eq", kEq) X("ne", kNe) X("not_equal", kNe) X("lt", kLt) X("less", kLt) \
+  X("le", kLe) X("less_equal", kLe) X("gt", kGt) X("greater", kGt) X("ge", kGe)                   \
+  X("greater_equal", kGe) X("logical_and", kLogicalAnd) X("logical_or", kLogicalOr)               \
+  X("logical_xor", kLogicalXor) X("bitwise_and", kBitAnd) X("bitwise_or", kBitOr)                 \
+  X("bitwise_xor", kBitXor)
+#define RT_ALL_UNARY(X)                                                                            \
+  X("neg", kNeg) X("negative", kNeg) X("abs", kAbs) X("absolute", kAbs) X("sign", kSign)          \
+  X("exp", kExp) X("log", kLog) X("sqrt", kSqrt) X("rsqrt", kRsqrt) X("logical_not", kLogicalNot) \
+  X("bitwise_not", kBitNot)
+
+PyMethodDef g_functions[] = {
+    RT_ALL_BINARY(RT_BIN_FUNCS) RT_ALL_UNARY(RT_UN_FUNCS)
+    {"clamp", RT_FN(func_clamp), RT_FAST, nullptr},
+    {"clip", RT_FN(func_clamp), RT_FAST, nullptr},
+    {"where", RT_FN(func_where), RT_FAST, nullptr},
+    {nullptr, nullptr, 0, nullptr}};
+
+PyMethodDef g_methods[] = {
+    RT_ALL_BINARY(RT_BIN_METHODS) RT_ALL_UNARY(RT_UN_METHODS)
+    {"clamp", RT_FN(method_clamp), RT_FAST, nullptr},
+    {"clamp_", RT_FN(method_clamp_), RT_FAST, nullptr},
+    {"clip", RT_FN(method_clamp), RT_FAST, nullptr},
+    {"clip_", RT_FN(method_clamp_), RT_FAST, nullptr},
+    {"where", RT_FN(method_where), RT_FAST, nullptr},
+    {nullptr, nullptr, 0, nullptr}};
+
+}  // namespace
+
+// ------------------------------------------------------------------ number protocol
+PyObject* nb_binary(int op, PyObject* a, PyObject* b) {
+  RTPY_TRY
+  Opnd oa, ob;
+  if (!to_opnd(a, oa) || !to_opnd(b, ob)) Py_RETURN_NOTIMPLEMENTED;
+  if (op == kMatmul && (!matmul_fn || !oa.t || !ob.t)) Py_RETURN_NOTIMPLEMENTED;
+  return binary_result(op, oa, ob, Extra{}, nullptr, kBin[op].name);
+  RTPY_CATCH(nullptr)
+}
+
+PyObject* nb_inplace(int op, PyObject* a, PyObject* b) {
+  RTPY_TRY
+  Opnd ob;
+  if (!is_tensor(a) || op == kMatmul || !to_opnd(b, ob)) Py_RETURN_NOTIMPLEMENTED;
+  inplace_apply(op, a, ob, Extra{});
+  Py_INCREF(a);
+  return a;
+  RTPY_CATCH(nullptr)
+}
+
+PyObject* nb_unary(int op, PyObject* a) {
+  RTPY_TRY
+  if (op == kBitNot && rusttorch::is_floating(tensor_of(a).dtype())) {
+    PyErr_SetString(PyExc_TypeError, "~ (operator.invert) is only implemented on integer and Boolean-type tensors");
+    return nullptr;
+  }
+  return unary_result(op, tensor_of(a), nullptr, kUnName[op]);
+  RTPY_CATCH(nullptr)
+}
+
+PyObject* richcompare(PyObject* a, PyObject* b, int cmp) {
+  RTPY_TRY
+  Opnd oa, ob;
+  if (!to_opnd(a, oa) || !to_opnd(b, ob)) Py_RETURN_NOTIMPLEMENTED;
+  int op = kEq;
+  switch (cmp) {
+    case Py_EQ: op = kEq; break;
+    case Py_NE: op = kNe; break;
+    case Py_LT: op = kLt; break;
+    case Py_LE: op = kLe; break;
+    case Py_GT: op = kGt; break;
+    case Py_GE: op = kGe; break;
+  }
+  return binary_result(op, oa, ob, Extra{}, nullptr, kBin[op].name);
+  RTPY_CATCH(nullptr)
+}
+
+PyMethodDef* fast_tensor_methods() { return g_methods; }
+
+bool init_fast_ops(PyObject* module) { return PyModule_AddFunctions(module, g_functions) == 0; }
+
+}  // namespace rtpy

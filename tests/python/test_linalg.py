@@ -1,0 +1,116 @@
+"""Matrix products (matmul and the @ operator, mm, bmm, mv, dot, outer,
+addmm, baddbmm, nn.functional.linear), differential against torch."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import rusttorch as rt
+from helpers import assert_same, random_array
+
+torch = pytest.importorskip("torch")
+
+seeds = st.integers(0, 2**32 - 1)
+
+
+def both(a):
+    return (rt.tensor(a) if a.ndim == 0 else rt.from_numpy(a.copy())), torch.from_numpy(np.array(a, copy=True))
+
+
+def tol(dtype):
+    return {"float32": (2e-5, 1e-4), "float64": (1e-12, 1e-11)}.get(dtype, (0, 0))
+
+
+def compare(f_rt, f_torch, dtype):
+    try:
+        expected = f_torch()
+    except Exception as e:  # noqa: BLE001
+        with pytest.raises(type(e)):
+            f_rt()
+        return
+    rtol, atol = tol(dtype)
+    assert_same(f_rt(), expected, rtol=rtol, atol=atol)
+
+
+@st.composite
+def matmul_shapes(draw):
+    kind = draw(st.sampled_from(["1x1", "2x1", "1x2", "2x2", "batched", "mismatch"]))
+    n, k, m = (draw(st.integers(0, 9)) for _ in range(3))
+    batch = tuple(draw(st.lists(st.integers(1, 3), max_size=2)))
+    if kind == "1x1":
+        return (k,), (k,)
+    if kind == "2x1":
+        return (n, k), (k,)
+    if kind == "1x2":
+        return (k,), (k, m)
+    if kind == "2x2":
+        return (n, k), (k, m)
+    if kind == "batched":
+        b2 = tuple(1 if draw(st.booleans()) else b for b in batch)
+        return batch + (n, k), b2 + (k, m)
+    return (n, k), (k + 1, m)
+
+
+@given(shapes=matmul_shapes(), dtype=st.sampled_from(["float32", "float64", "int32", "int64", "bool"]), seed=seeds)
+def test_matmul_and_operator(shapes, dtype, seed):
+    rng = np.random.default_rng(seed)
+    (ra, ta), (rb, tb) = both(random_array(rng, shapes[0], dtype, low=-5, high=5)), both(
+        random_array(rng, shapes[1], dtype, low=-5, high=5))
+    compare(lambda: rt.matmul(ra, rb), lambda: torch.matmul(ta, tb), dtype)
+    compare(lambda: ra @ rb, lambda: ta @ tb, dtype)
+    compare(lambda: ra.matmul(rb), lambda: ta.matmul(tb), dtype)
+
+
+@given(n=st.integers(0, 12), k=st.integers(0, 12), m=st.integers(0, 12), b=st.integers(1, 3),
+       dtype=st.sampled_from(["float32", "float64", "int64"]), seed=seeds, transpose=st.booleans())
+def test_mm_family(n, k, m, b, dtype, seed, transpose):
+    rng = np.random.default_rng(seed)
+    r = lambda *s: both(random_array(rng, s, dtype, low=-5, high=5))  # noqa: E731
+    (ra, ta), (rb, tb) = r(n, k), r(k, m)
+    if transpose:  # strided operands
+        (ra, ta), (rb, tb) = r(k, n), r(m, k)
+        ra, ta, rb, tb = ra.t(), ta.t(), rb.t(), tb.t()
+    compare(lambda: rt.mm(ra, rb), lambda: torch.mm(ta, tb), dtype)
+    compare(lambda: ra.mm(rb), lambda: ta.mm(tb), dtype)
+    (rv, tv), (rw, tw) = r(k), r(k)
+    compare(lambda: rt.mv(ra, rv), lambda: torch.mv(ta, tv), dtype)
+    compare(lambda: rt.dot(rv, rw), lambda: torch.dot(tv, tw), dtype)
+    compare(lambda: rv.dot(rw), lambda: tv.dot(tw), dtype)
+    (ro, to) = r(m)
+    compare(lambda: rt.outer(rv, ro), lambda: torch.outer(tv, to), dtype)
+    (rx, tx), (ry, ty) = r(b, n, k), r(b, k, m)
+    compare(lambda: rt.bmm(rx, ry), lambda: torch.bmm(tx, ty), dtype)
+    (rc, tc) = r(n, m)
+    if dtype != "int64":
+        compare(lambda: rt.addmm(rc, ra, rb, beta=0.5, alpha=2), lambda: torch.addmm(tc, ta, tb, beta=0.5, alpha=2), dtype)
+    compare(lambda: rc.addmm(ra, rb), lambda: tc.addmm(ta, tb), dtype)
+    (rd, td) = r(b, n, m)
+    compare(lambda: rt.baddbmm(rd, rx, ry), lambda: torch.baddbmm(td, tx, ty), dtype)
+    out_r, out_t = rt.empty(0, dtype=ra.dtype), torch.empty(0, dtype=ta.dtype)
+    compare(lambda: rt.matmul(ra, rb, out=out_r), lambda: torch.matmul(ta, tb, out=out_t), dtype)
+
+
+@given(batch=st.lists(st.integers(1, 3), max_size=2), k=st.integers(1, 8), n=st.integers(1, 8), bias=st.booleans(),
+       seed=seeds)
+def test_linear(batch, k, n, bias, seed):
+    rng = np.random.default_rng(seed)
+    (rx, tx) = both(random_array(rng, tuple(batch) + (k,), "float32"))
+    (rw, tw) = both(random_array(rng, (n, k), "float32"))
+    (rb, tb) = both(random_array(rng, (n,), "float32"))
+    compare(lambda: rt.nn.functional.linear(rx, rw, rb if bias else None),
+            lambda: torch.nn.functional.linear(tx, tw, tb if bias else None), "float32")
+
+
+def test_matmul_errors_and_inplace():
+    with pytest.raises(RuntimeError):
+        rt.ones(2, 3) @ rt.ones(2, 3)
+    with pytest.raises(RuntimeError):
+        rt.mm(rt.ones(2), rt.ones(2))
+    with pytest.raises(TypeError):
+        rt.ones(2) @ 2
+    x = rt.ones(2, 2)
+    y = x
+    x @= rt.eye(2)  # no in-place matmul: rebinds x, as torch
+    assert y is not x and x.tolist() == [[1.0, 1.0], [1.0, 1.0]]
