@@ -1,7 +1,20 @@
-// reduce kernels for avx2.
+// Reduction, scan and softmax kernels for avx2: the shared implementation
+// compiled with this folder's flags. fill_reduce also fills the activations
+// (kernels/avx2/activation.cpp).
+#include <algorithm>
+
 #include "common/isa_prelude.h"
 #include "avx2/arch.h"
 
 namespace rusttorch::kernels::avx2 {
-void fill_reduce(KernelTable&) {}
+#include "common/reduce_simd.inc"
+#include "common/activation_math.inc"
+#include "common/reduce_impl.inc"
+
+void fill_activation(ReduceKernels& t);  // avx2/activation.cpp
+
+void fill_reduce(KernelTable& t) {
+  red::fill(t.reduce);
+  fill_activation(t.reduce);
+}
 }  // namespace rusttorch::kernels::avx2

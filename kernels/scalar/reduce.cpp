@@ -1,7 +1,20 @@
-// reduce kernels for scalar.
+// Reduction, scan and softmax kernels for scalar: the shared implementation
+// compiled with this folder's flags. fill_reduce also fills the activations
+// (kernels/scalar/activation.cpp).
+#include <algorithm>
+
 #include "common/isa_prelude.h"
 #include "scalar/arch.h"
 
 namespace rusttorch::kernels::scalar {
-void fill_reduce(KernelTable&) {}
+#include "common/reduce_simd.inc"
+#include "common/activation_math.inc"
+#include "common/reduce_impl.inc"
+
+void fill_activation(ReduceKernels& t);  // scalar/activation.cpp
+
+void fill_reduce(KernelTable& t) {
+  red::fill(t.reduce);
+  fill_activation(t.reduce);
+}
 }  // namespace rusttorch::kernels::scalar

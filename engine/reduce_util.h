@@ -1,0 +1,36 @@
+// Front-end helpers shared by reduction.cpp and activation.cpp.
+#pragma once
+#include <string>
+
+#include "rusttorch/dtype.h"
+#include "rusttorch/error.h"
+#include "rusttorch/tensor.h"
+
+namespace rusttorch::detail {
+
+// As torch prints scalar types in errors ("Float", "Long", ...).
+inline const char* torch_type_name(DType t) {
+  switch (t) {
+    case DType::Bool: return "Bool";
+    case DType::Int32: return "Int";
+    case DType::Int64: return "Long";
+    case DType::Float32: return "Float";
+    case DType::Float64: return "Double";
+  }
+  return "?";
+}
+
+[[noreturn]] inline void not_implemented(const char* kernel, DType t) {
+  throw TypeError(std::string("\"") + kernel + "\" not implemented for '" + torch_type_name(t) + "'");
+}
+
+inline void check_defined(const Tensor& a, const char* op) {
+  if (!a.defined()) throw Error(std::string(op) + ": tensor is undefined");
+}
+
+// Output bytes past which stores bypass the cache (as elementwise.cpp).
+inline bool stream_output(const Tensor& out) {
+  return out.numel() * static_cast<int64_t>(out.itemsize()) >= (int64_t{8} << 20);
+}
+
+}  // namespace rusttorch::detail
