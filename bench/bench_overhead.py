@@ -49,9 +49,8 @@ def main() -> None:
                   (lambda ta=torch.from_numpy(na.copy()), tb=torch.from_numpy(nb.copy()): ta + tb) if torch else None),
         "a * 2.0": (lambda: ra * 2.0, lambda: na * np.float32(2.0),
                     (lambda ta=torch.from_numpy(na.copy()): ta * 2.0) if torch else None),
-        "a += b": (lambda: ra.add_(rb), lambda: np.add(na, nb, out=na),
-                   (lambda ta=torch.from_numpy(na.copy()), tb=torch.from_numpy(nb.copy()): ta.add_(tb))
-                   if torch else None),
+        "a += b": (lambda ia=rt.zeros(n): ia.add_(rb), lambda ia=np.zeros(n, dtype=np.float32): np.add(ia, nb, out=ia),
+                   (lambda ta=torch.zeros(n), tb=torch.from_numpy(nb.copy()): ta.add_(tb)) if torch else None),
         "exp(a)": (lambda: rt.exp(ra), lambda: np.exp(na),
                    (lambda ta=torch.from_numpy(na.copy()): torch.exp(ta)) if torch else None),
         "a[1:5]": (lambda: ra[1:5], lambda: na[1:5], (lambda ta=torch.from_numpy(na.copy()): ta[1:5]) if torch else None),

@@ -367,3 +367,24 @@ def test_repr_matches_torch(case):
     r, t = REPR_CASES[case](rt), REPR_CASES[case](torch)
     assert repr(r) == repr(t).replace("torch.", "rusttorch."), f"\nrusttorch: {r!r}\ntorch:     {t!r}"
     assert str(r) == repr(r)
+
+
+def test_subclassing_and_garbage_collection():
+    import gc
+
+    class MyTensor(rt.Tensor):
+        pass
+
+    m = MyTensor([1.0, 2.0])
+    assert isinstance(m, rt.Tensor) and type(m) is MyTensor and m.tolist() == [1.0, 2.0]
+    m.tag = "x"  # Python subclasses get a __dict__
+    assert m.tag == "x"
+    r = m + 1
+    assert type(r) is rt.Tensor and r.tolist() == [2.0, 3.0]
+    m += 1
+    assert type(m) is MyTensor and m.tolist() == [2.0, 3.0]
+    m.self_ref = m  # a reference cycle through the subclass __dict__ is collected
+    w = weakref.ref(m)
+    del m
+    gc.collect()
+    assert w() is None
