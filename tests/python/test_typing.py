@@ -102,13 +102,17 @@ def run_mypy(tmp_path, source: str):
     p.write_text(source)
     env_path = os.path.dirname(PKG_DIR)
     old = os.environ.get("MYPYPATH")
-    os.environ["MYPYPATH"] = env_path
+    # An installed package is found by mypy itself (and MYPYPATH may not name site-packages);
+    # a build tree (PYTHONPATH=<builddir>/python) is named through MYPYPATH.
+    installed = "site-packages" in env_path.split(os.sep)
+    if not installed:
+        os.environ["MYPYPATH"] = env_path
     try:
         return mypy.run(["--no-incremental", "--cache-dir", os.devnull, "--ignore-missing-imports",
                          "--python-version", f"{sys.version_info.major}.{sys.version_info.minor}", str(p)])
     finally:
         if old is None:
-            del os.environ["MYPYPATH"]
+            os.environ.pop("MYPYPATH", None)
         else:
             os.environ["MYPYPATH"] = old
 
