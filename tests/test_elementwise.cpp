@@ -213,6 +213,9 @@ TEST_CASE("bool arithmetic follows torch: + is or, * is and, max/min, bitwise") 
       REQUIRE(mnv[i] == (av[i] && bv[i]));
       REQUIRE(xv[i] == (av[i] != bv[i]));
     }
+    // alpha on bools (torch): a + alpha * b is a | (b & alpha != 0)
+    CHECK(add(a, b, 0).to_vec<bool>() == av);
+    CHECK(add(a, b, 2).to_vec<bool>() == sv);
     const auto nv = logical_not(a).to_vec<bool>(), bn = bitwise_not(a).to_vec<bool>();
     for (std::size_t i = 0; i < av.size(); ++i) REQUIRE((nv[i] == !av[i] && bn[i] == !av[i]));
   });

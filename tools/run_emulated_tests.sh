@@ -16,7 +16,14 @@ for cpu in Nehalem Haswell; do
     [ -x "$t" ] && [ -f "$t" ] || continue
     name=$(basename "$t")
     start=$(date +%s)
-    if (cd tests && "$QEMU" -cpu "$cpu" "$t" --no-version=true > "/tmp/qemu-$cpu-$name.log" 2>&1); then
+    # Under emulation (~30x slower) the largest cases are left to the native
+    # run; every kernel family still runs on every ISA the emulated CPU has.
+    case $name in
+      test_matmul) exclude='*1000+*,*addmm*,*transposed, sliced*,*every size combination*' ;;
+      test_reduction) exclude='*same bits with 1, 2 and 7 threads*' ;;
+      *) exclude='' ;;
+    esac
+    if (cd tests && "$QEMU" -cpu "$cpu" "$t" --no-version=true --test-case-exclude="$exclude" > "/tmp/qemu-$cpu-$name.log" 2>&1); then
       echo "qemu -cpu $cpu $name: ok ($(( $(date +%s) - start ))s, best ISA: $(grep -m1 -o 'isa = [a-z0-9]*' /tmp/qemu-$cpu-$name.log | tail -1 || true))"
     else
       echo "qemu -cpu $cpu $name: FAILED"; tail -30 "/tmp/qemu-$cpu-$name.log"; status=1

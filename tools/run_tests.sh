@@ -53,6 +53,7 @@ if [[ ",$SKIP," != *",asan,"* ]]; then
   ninja -C build-asan -j "$JOBS"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     RUSTTORCH_TEST_QUICK=1 meson test -C build-asan --suite cpp --print-errorlogs --num-processes 1 \
+    --test-args='--test-case-exclude=*1000+*,*addmm*' \
     | tee build-asan/meson-test.out
   count_ok build-asan/meson-test.out
 fi
