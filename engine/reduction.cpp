@@ -27,7 +27,7 @@ namespace {
 
 constexpr int64_t kRowChunk = int64_t{1} << 16;     // elements per piece of a long row
 constexpr int64_t kColChunkElems = int64_t{1} << 16; // elements per row block of a narrow column reduction
-constexpr int64_t kColTile = 256;                    // lanes per task of a wide column reduction
+constexpr int64_t kColTile = 512;                    // lanes per task of a wide column reduction
 
 // ---------------------------------------------------------------- dims
 struct Reduced {
