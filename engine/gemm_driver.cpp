@@ -23,8 +23,9 @@ namespace rusttorch::detail {
 namespace k = kernels;
 namespace {
 
-// Below this many multiply-adds a product runs on one thread.
-constexpr int64_t kParallelMacs = int64_t{1} << 16;
+// Up to this many multiply-adds (64^3: about 7 us on one core here) a product
+// runs on one thread: waking a second one costs about as much as it saves.
+constexpr int64_t kParallelMacs = int64_t{1} << 18;
 // Problems up to this many multiply-adds whose B fits in L2, or with at most
 // kSkinnyRows rows (after transposing so the short side is the rows), skip
 // packing: B is then read in place from cache about as fast as packed.
@@ -259,7 +260,7 @@ template <class T>
 void gemm(const k::KernelTable& kt, const GemmCall<T>& call, int threads) {
   if (call.m <= 0 || call.n <= 0) return;
   const int64_t macs = call.m * call.n * call.k;
-  if (macs < kParallelMacs) threads = 1;
+  if (macs <= kParallelMacs) threads = 1;
   if (call.k == 0 || call.alpha == T(0)) {
     scale_only(call, threads);
     return;

@@ -8,6 +8,7 @@
 #include <array>
 #include <functional>
 
+#include "dispatch.h"  // the active ISA's kernel table (internal)
 #include "test_support.h"
 
 using namespace rusttorch;
@@ -328,23 +329,94 @@ TEST_CASE("integers: exact, wrapping, with alpha and beta") {
   });
 }
 
+namespace {
+
+// The kernel ABI on its own (gemm_abi.h): BLIS loops written here around the
+// ISA's pack_a / pack_b / micro, and its direct kernel, on strided operands,
+// with alpha, beta and X. Independent of the driver's choices.
+template <class T>
+void abi_case(const kernels::GemmFloatKernels<T>& kf, int64_t m, int64_t n, int64_t k, int layout, T alpha, T beta,
+              uint64_t seed) {
+  const DType dt = dtype_of<T>();
+  // layout bit 0: A column-major, bit 1: B column-major
+  const Tensor a = (layout & 1) ? rand_t({k, m}, dt, seed).t() : rand_t({m, k}, dt, seed);
+  const Tensor b = (layout & 2) ? rand_t({n, k}, dt, seed + 1).t() : rand_t({k, n}, dt, seed + 1);
+  const Tensor x = rand_t({m, n}, dt, seed + 2);
+  const auto xv = x.to_vec<double>();
+  const T* ap = static_cast<const T*>(a.data_ptr());
+  const T* bp = static_cast<const T*>(b.data_ptr());
+  const int64_t rsa = a.stride(0), csa = a.stride(1), rsb = b.stride(0), csb = b.stride(1);
+  const kernels::GemmEpilogue<T> ep{alpha, beta, static_cast<const T*>(x.data_ptr()), n, 1};
+  Tensor c1 = Tensor::full({m, n}, 123.0, dt), c2 = Tensor::full({m, n}, -7.0, dt);
+  T* c1p = static_cast<T*>(c1.data_ptr());
+  kf.direct(m, n, k, ap, rsa, csa, bp, rsb, csb, c1p, n, 1, &ep);
+  check_product(c1, a, b, alpha, beta, &xv);
+  const int64_t MR = kf.mr, NR = kf.nr, KC = kf.kc, NC = kf.nc, MC = kf.mc;
+  std::vector<T> bpack(static_cast<std::size_t>(KC * ((NC + NR - 1) / NR * NR))), apack(static_cast<std::size_t>(MC * KC));
+  T* c2p = static_cast<T*>(c2.data_ptr());
+  for (int64_t jc = 0; jc < n; jc += NC) {
+    const int64_t nc = std::min(NC, n - jc);
+    for (int64_t pc = 0; pc < k; pc += KC) {
+      const int64_t kc = std::min(KC, k - pc);
+      kf.pack_b(nc, kc, bp + pc * rsb + jc * csb, csb, rsb, bpack.data());
+      for (int64_t ic = 0; ic < m; ic += MC) {
+        const int64_t mc = std::min(MC, m - ic);
+        kf.pack_a(mc, kc, ap + ic * rsa + pc * csa, rsa, csa, apack.data());
+        for (int64_t jr = 0; jr < nc; jr += NR)
+          for (int64_t ir = 0; ir < mc; ir += MR) {
+            T* c = c2p + (ic + ir) * n + jc + jr;
+            const kernels::GemmEpilogue<T> e =
+                pc == 0 ? kernels::GemmEpilogue<T>{alpha, beta, ep.x + (ic + ir) * n + jc + jr, n, 1}
+                        : kernels::GemmEpilogue<T>{alpha, T(1), c, n, 1};
+            kf.micro(kc, apack.data() + ir * kc, bpack.data() + jr * kc, c, n, 1, std::min(MR, mc - ir),
+                     std::min(NR, nc - jr), &e);
+          }
+      }
+    }
+  }
+  check_product(c2, a, b, alpha, beta, &xv);
+}
+
+}  // namespace
+
+TEST_CASE("kernel ABI: packing, microkernel and direct kernel on every ISA") {
+  rt_test::for_each_isa([](const std::string&) {
+    const auto& g = detail::active_kernels().gemm;
+    const bool have_kernels = g.f32.micro && g.f64.micro && g.f32.direct && g.f64.direct;
+    REQUIRE(have_kernels);
+    CHECK(g.f32.mc % g.f32.mr == 0);
+    CHECK(g.f32.nc % g.f32.nr == 0);
+    uint64_t seed = 900;
+    for (int64_t m : {1, 3, 7, 13, 33})
+      for (int64_t n : {1, 2, 9, 17, 40})
+        for (int64_t k : {1, 5, 16, 70, 400})
+          for (int layout = 0; layout < 4; ++layout) {
+            abi_case<float>(g.f32, m, n, k, layout, 1.0f, 0.0f, seed++);
+            abi_case<double>(g.f64, m, n, k, layout, -0.5, 2.0, seed++);
+          }
+  });
+}
+
 TEST_CASE("results do not depend on the thread count") {
   const int saved = get_num_threads();
   for (DType dt : kFloatTypes) {
     const Tensor a = rand_t({333, 517}, dt, 1), b = rand_t({517, 291}, dt, 2);
     const Tensor s = rand_t({4, 1024}, dt, 3), w = rand_t({1024, 1024}, dt, 4);
+    // the no-pack path split by rows and by columns, in both of its forms
+    const Tensor t = rand_t({30, 500}, dt, 5), u = rand_t({500, 20}, dt, 6), v = rand_t({20, 500}, dt, 7);
+    const Tensor ba = rand_t({64, 9, 33}, dt, 8), bb = rand_t({64, 33, 7}, dt, 9);
+    auto run = [&] {
+      return std::vector<Tensor>{mm(a, b), linear(s, w), mm(s, w), mm(t, u), linear(t, v), mm(u.t(), t.t()),
+                                 bmm(ba, bb), mv(w, s.select(0, 1))};
+    };
     set_num_threads(1);
-    const auto c1 = mm(a, b), l1 = linear(s, w), m1 = mm(s, w);
+    const auto r1 = run();
     set_num_threads(2);
-    const auto c2 = mm(a, b), l2 = linear(s, w), m2 = mm(s, w);
-    if (dt == DType::Float32) {
-      CHECK(rt_test::same_values(c1.to_vec<float>(), c2.to_vec<float>()));
-      CHECK(rt_test::same_values(l1.to_vec<float>(), l2.to_vec<float>()));
-      CHECK(rt_test::same_values(m1.to_vec<float>(), m2.to_vec<float>()));
-    } else {
-      CHECK(rt_test::same_values(c1.to_vec<double>(), c2.to_vec<double>()));
-      CHECK(rt_test::same_values(l1.to_vec<double>(), l2.to_vec<double>()));
-      CHECK(rt_test::same_values(m1.to_vec<double>(), m2.to_vec<double>()));
+    const auto r2 = run();
+    for (std::size_t i = 0; i < r1.size(); ++i) {
+      INFO("product " << i);
+      if (dt == DType::Float32) CHECK(rt_test::same_values(r1[i].to_vec<float>(), r2[i].to_vec<float>()));
+      else CHECK(rt_test::same_values(r1[i].to_vec<double>(), r2[i].to_vec<double>()));
     }
   }
   set_num_threads(saved);
