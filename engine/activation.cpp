@@ -231,16 +231,17 @@ Tensor softmax_impl(const Tensor& a, int64_t dim, std::optional<DType> dtype, bo
   const int64_t tasks = outer * blocks;
   const int64_t per_task = len * std::min(inner, kLaneBlock);
   const int64_t grain = std::max<int64_t>(1, detail::kGrainTranscendental / std::max<int64_t>(per_task, 1));
+  const int flags = detail::stream_output(out) ? k::kStreamStores : 0;
   detail::parallel_for(tasks, grain, [&](int64_t b, int64_t e) {
     if (inner == 1) {
-      k::SoftmaxArgs args{x + b * len * es, o + b * len * es, e - b, len, 1, len, 1, log ? 1 : 0};
+      k::SoftmaxArgs args{x + b * len * es, o + b * len * es, e - b, len, 1, len, 1, log ? 1 : 0, flags};
       fn(args);
       return;
     }
     for (int64_t t = b; t < e; ++t) {
       const int64_t oi = t / blocks, i0 = (t % blocks) * kLaneBlock;
       const int64_t off = (oi * len * inner + i0) * es;
-      k::SoftmaxArgs args{x + off, o + off, 1, len, std::min(kLaneBlock, inner - i0), len * inner, inner, log ? 1 : 0};
+      k::SoftmaxArgs args{x + off, o + off, 1, len, std::min(kLaneBlock, inner - i0), len * inner, inner, log ? 1 : 0, 0};
       fn(args);
     }
   });

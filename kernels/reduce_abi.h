@@ -78,7 +78,8 @@ struct SoftmaxArgs {
   void* out;
   int64_t outer, len, inner;
   int64_t s_outer, s_len;
-  int log;  // 1: log_softmax
+  int log;    // 1: log_softmax
+  int flags;  // kStreamStores (kernel_abi.h): the output will not be read soon
 };
 using SoftmaxFn = void (*)(const SoftmaxArgs& a);
 

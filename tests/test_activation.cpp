@@ -402,11 +402,12 @@ TEST_CASE("no slow path: tails, denormal and huge inputs cost what ordinary ones
   for (const auto& p : pairs) {
     const auto [a, b] = time_pair([&] { return p.f(normal); }, [&] { return p.f(*p.slow); });
     MESSAGE(std::string(p.name) << ": ordinary " << a * 1e3 << " ms, special range " << b * 1e3 << " ms");
-    // Vectors with a lane past |x| = 87 (results denormal, 0 or 1) take the
-    // careful vector path: about 2.5x the fast one, never a scalar fallback.
-    // A warning, not a failure: wall-clock ratios are noise on a shared
-    // machine (speed is judged in bench/, not in timed tests).
-    WARN(b < 4 * a + 1e-3);
+    // Vectors with a lane past |x| = 87 (results denormal, 0 or 1; gelu past
+    // 12.5) take the careful vector path: 2-4x the fast one (AVX2 on Zen),
+    // never a scalar fallback and never a denormal operand. A warning, not a
+    // failure: wall-clock ratios are noise on a shared machine (speed is
+    // judged in bench/, not in timed tests).
+    WARN(b < 5 * a + 1e-3);
   }
 }
 
