@@ -24,9 +24,9 @@ inline constexpr int kReduceDTypes = 5;  // == kNumDTypes (kernel_abi.h), checke
 // ---- reductions ---------------------------------------------------------
 // Accumulator ("acc") types, per op and input dtype:
 //   sum-like ops (kRedSum .. kRedSumExp) on float32/float64: double
-//     (float32 inputs are accumulated in double: exact enough that no
-//     cascade is needed inside a kernel call; float64 inputs are summed
-//     pairwise in blocks);
+//     (kRedSum on float32 adds 8 elements at a time pairwise in float, then
+//     in double; the other float32 ops widen every element to double;
+//     within a call, blocks of 512 elements are combined pairwise);
 //   kRedSum, kRedProd on bool/int32/int64: int64 (wrapping);
 //   kRedMax, kRedMin, kRedMaxAbs, kRedMinAbs, kRedArgMax, kRedArgMin: the input type;
 //   kRedAll, kRedAny: uint8 (0/1), any input dtype.

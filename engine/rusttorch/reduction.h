@@ -2,8 +2,10 @@
 //
 // Determinism: every reduction gives the same bits for any set_num_threads
 // value (the reduced dim is split into fixed, shape-determined blocks that are
-// combined in a fixed pairwise order; float32 is accumulated in double,
-// float64 with pairwise/cascade summation). torch does not promise this.
+// combined in a fixed pairwise order; inside a block, pairwise/cascade
+// summation with double accumulators: float32 sums add 8 elements in float,
+// then in double). torch does not promise this. A float32 sum of 10^7 random
+// values is within 1e-6 (in practice ~1e-9) of the float64 sum.
 //
 // Two spellings of the full reduction of sum and mean:
 //   double s = sum(a);                  the seed's helper: a double
