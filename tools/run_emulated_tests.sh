@@ -5,6 +5,7 @@
 # RUSTTORCH_TEST_QUICK skips the 10^6-element sizes (emulation is ~30x slower).
 set -euo pipefail
 BUILD=${1:?usage: run_emulated_tests.sh BUILD_DIR}
+BUILD=$(cd "$BUILD" && pwd)  # absolute: the programs run from inside it
 QEMU=$(command -v qemu-x86_64-static || true)
 if [ -z "$QEMU" ]; then echo "qemu-x86_64-static not installed"; exit 1; fi
 export LD_LIBRARY_PATH="$BUILD/engine"
@@ -23,7 +24,7 @@ for cpu in Nehalem Haswell; do
       test_reduction) exclude='*same bits with 1, 2 and 7 threads*' ;;
       *) exclude='' ;;
     esac
-    if (cd tests && "$QEMU" -cpu "$cpu" "$t" --no-version=true --test-case-exclude="$exclude" > "/tmp/qemu-$cpu-$name.log" 2>&1); then
+    if (cd "$BUILD/tests" && "$QEMU" -cpu "$cpu" "$t" --no-version=true --test-case-exclude="$exclude" > "/tmp/qemu-$cpu-$name.log" 2>&1); then
       echo "qemu -cpu $cpu $name: ok ($(( $(date +%s) - start ))s, best ISA: $(grep -m1 -o 'isa = [a-z0-9]*' /tmp/qemu-$cpu-$name.log | tail -1 || true))"
     else
       echo "qemu -cpu $cpu $name: FAILED"; tail -30 "/tmp/qemu-$cpu-$name.log"; status=1

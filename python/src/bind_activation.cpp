@@ -1,8 +1,125 @@
-// Activations and softmax (rusttorch/activation.h): bound here as they land in the engine.
+// Activations, elementwise math and softmax (rusttorch/activation.h): module
+// functions (rusttorch.relu, ...; rusttorch.nn.functional wraps them with
+// torch's signatures), Tensor methods where torch has them, in-place forms.
+#include <rusttorch/activation.h>
+
 #include "casters.h"
 
 namespace rtpy {
+namespace {
 
-void bind_activation(py::module_&) {}
+// Transcendental kernels: the GIL is worth releasing earlier than for add.
+constexpr int64_t kReleaseActivationNumel = 4096;
+
+template <class F>
+Tensor released(const Tensor& a, F&& f) {
+  const Tensor x = a;
+  ReleaseGil g(x.numel() >= kReleaseActivationNumel);
+  return f(x);
+}
+
+template <class F>
+py::object inplace(py::handle self, F&& f) {
+  Tensor s = tensor_of(self.ptr());
+  {
+    ReleaseGil g(s.numel() >= kReleaseActivationNumel);
+    f(s);
+  }
+  return py::reinterpret_borrow<py::object>(self);
+}
+
+using Fn = Tensor (*)(const Tensor&);
+using FnIn = Tensor& (*)(Tensor&);
+using FnOut = Tensor& (*)(Tensor&, const Tensor&);
+
+struct Unary {
+  const char* name;
+  Fn f;
+  FnIn fi;
+  FnOut fo;
+  bool method;  // torch.Tensor has it as a method
+};
+
+}  // namespace
+
+void bind_activation(py::module_& m) {
+  namespace r = rusttorch;
+#define RT_ACT(n, method) {#n, &r::n, &r::n##_, &r::n##_out, method}
+  const Unary unary[] = {
+      RT_ACT(relu, true),          RT_ACT(relu6, false),     RT_ACT(selu, false),    RT_ACT(silu, false),
+      RT_ACT(mish, false),         RT_ACT(softsign, false),  RT_ACT(hardsigmoid, false),
+      RT_ACT(hardswish, false),    RT_ACT(sigmoid, true),    RT_ACT(logsigmoid, false), RT_ACT(tanh, true),
+      RT_ACT(expm1, true),         RT_ACT(log1p, true),      RT_ACT(log2, true),     RT_ACT(sin, true),
+      RT_ACT(cos, true),           RT_ACT(erf, true),
+  };
+#undef RT_ACT
+  for (const Unary& u : unary) {
+    const Fn f = u.f;
+    const FnIn fi = u.fi;
+    const FnOut fo = u.fo;
+    m.def(u.name, [f, fo](const Tensor& a, py::handle out) -> py::object {
+          if (out.is_none()) return py::reinterpret_steal<py::object>(wrap(released(a, f)));
+          if (!is_tensor(out.ptr())) throw py::type_error("argument 'out' must be Tensor");
+          Tensor o = tensor_of(out.ptr());
+          const Tensor x = a;
+          if (o.numel() == 0 && o.shape() != x.shape()) o = Tensor::empty(x.shape(), o.dtype());  // torch resizes an empty out
+          {
+            ReleaseGil g(x.numel() >= kReleaseActivationNumel);
+            fo(o, x);
+          }
+          tensor_of(out.ptr()) = o;
+          return py::reinterpret_borrow<py::object>(out);
+        }, py::arg("input"), py::kw_only(), py::arg("out") = py::none());
+    m.def((std::string(u.name) + "_").c_str(), [fi](py::handle self) {
+      if (!is_tensor(self.ptr())) throw py::type_error("expected a Tensor");
+      return inplace(self, [fi](Tensor& s) { fi(s); });
+    }, py::arg("input"));
+    if (u.method) {
+      def_method(u.name, [f](const Tensor& a) { return released(a, f); });
+      def_method((std::string(u.name) + "_").c_str(), [fi](py::handle self) {
+        return inplace(self, [fi](Tensor& s) { fi(s); });
+      });
+    }
+  }
+
+  m.def("leaky_relu", [](const Tensor& a, double s) { return released(a, [s](const Tensor& x) { return r::leaky_relu(x, s); }); },
+        py::arg("input"), py::arg("negative_slope") = 0.01);
+  m.def("leaky_relu_", [](py::handle self, double s) { return inplace(self, [s](Tensor& x) { r::leaky_relu_(x, s); }); },
+        py::arg("input"), py::arg("negative_slope") = 0.01);
+  m.def("elu", [](const Tensor& a, double al) { return released(a, [al](const Tensor& x) { return r::elu(x, al); }); },
+        py::arg("input"), py::arg("alpha") = 1.0);
+  m.def("elu_", [](py::handle self, double al) { return inplace(self, [al](Tensor& x) { r::elu_(x, al); }); },
+        py::arg("input"), py::arg("alpha") = 1.0);
+  m.def("celu", [](const Tensor& a, double al) { return released(a, [al](const Tensor& x) { return r::celu(x, al); }); },
+        py::arg("input"), py::arg("alpha") = 1.0);
+  m.def("celu_", [](py::handle self, double al) { return inplace(self, [al](Tensor& x) { r::celu_(x, al); }); },
+        py::arg("input"), py::arg("alpha") = 1.0);
+  m.def("softplus", [](const Tensor& a, double beta, double th) {
+        return released(a, [beta, th](const Tensor& x) { return r::softplus(x, beta, th); });
+      }, py::arg("input"), py::arg("beta") = 1.0, py::arg("threshold") = 20.0);
+  m.def("hardtanh", [](const Tensor& a, double lo, double hi) {
+        return released(a, [lo, hi](const Tensor& x) { return r::hardtanh(x, lo, hi); });
+      }, py::arg("input"), py::arg("min_val") = -1.0, py::arg("max_val") = 1.0);
+  m.def("hardtanh_", [](py::handle self, double lo, double hi) {
+        return inplace(self, [lo, hi](Tensor& x) { r::hardtanh_(x, lo, hi); });
+      }, py::arg("input"), py::arg("min_val") = -1.0, py::arg("max_val") = 1.0);
+  m.def("gelu", [](const Tensor& a, const std::string& ap) {
+        return released(a, [&ap](const Tensor& x) { return r::gelu(x, ap); });
+      }, py::arg("input"), py::kw_only(), py::arg("approximate") = "none");
+  m.def("gelu_", [](py::handle self, const std::string& ap) {
+        return inplace(self, [&ap](Tensor& x) { r::gelu_(x, ap); });
+      }, py::arg("input"), py::kw_only(), py::arg("approximate") = "none");
+
+  const auto softmax = [](const Tensor& a, int64_t dim, std::optional<DType> dtype) {
+    return released(a, [dim, dtype](const Tensor& x) { return r::softmax(x, dim, dtype); });
+  };
+  const auto log_softmax = [](const Tensor& a, int64_t dim, std::optional<DType> dtype) {
+    return released(a, [dim, dtype](const Tensor& x) { return r::log_softmax(x, dim, dtype); });
+  };
+  m.def("softmax", softmax, py::arg("input"), py::arg("dim"), py::arg("dtype") = py::none());
+  m.def("log_softmax", log_softmax, py::arg("input"), py::arg("dim"), py::arg("dtype") = py::none());
+  def_method("softmax", softmax, py::arg("dim"), py::arg("dtype") = py::none());
+  def_method("log_softmax", log_softmax, py::arg("dim"), py::arg("dtype") = py::none());
+}
 
 }  // namespace rtpy

@@ -354,15 +354,7 @@ REPR_CASES = [
 ]
 
 
-# engine/format.cpp (Tensor::to_string) differs from torch here: column width counts
-# inf/nan/zeros, "..." spacing in summaries, and integer-valued floats spanning more
-# than 1e3 are not switched to scientific notation. Reported; a fix is in progress.
-ENGINE_REPR_DIFFERENCES = {7, 18, 19, 24, 29}
-
-
-@pytest.mark.parametrize("case", [pytest.param(i, marks=pytest.mark.xfail(reason="engine repr differs from torch",
-                                                                         strict=False))
-                                  if i in ENGINE_REPR_DIFFERENCES else i for i in range(len(REPR_CASES))])
+@pytest.mark.parametrize("case", range(len(REPR_CASES)))
 def test_repr_matches_torch(case):
     r, t = REPR_CASES[case](rt), REPR_CASES[case](torch)
     assert repr(r) == repr(t).replace("torch.", "rusttorch."), f"\nrusttorch: {r!r}\ntorch:     {t!r}"
