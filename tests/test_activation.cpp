@@ -118,7 +118,7 @@ std::vector<float> inputs32(int64_t n_random) {
   return v;
 }
 
-bool quick() { return std::getenv("RUSTTORCH_TEST_QUICK") != nullptr; }
+using rt_test::quick;
 
 // Max ULP distance of got from ref rounded to T, and the worst input.
 template <class T>

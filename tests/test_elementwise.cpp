@@ -21,7 +21,7 @@ namespace {
 
 std::vector<int64_t> sizes() {
   std::vector<int64_t> s = rt_test::edge_sizes();
-  if (std::getenv("RUSTTORCH_TEST_QUICK")) s.pop_back();  // under emulation: skip the 10^6 case
+  if (rt_test::quick()) s.pop_back();  // under emulation: skip the 10^6 case
   return s;
 }
 

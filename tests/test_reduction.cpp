@@ -23,7 +23,7 @@ using rt_test::for_each_isa;
 
 namespace {
 
-bool quick() { return std::getenv("RUSTTORCH_TEST_QUICK") != nullptr; }
+using rt_test::quick;
 
 // Restores the thread count.
 struct ThreadGuard {

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <random>
@@ -20,6 +21,10 @@ struct IsaGuard {
   std::string saved = rusttorch::get_cpu_capability();
   ~IsaGuard() { rusttorch::set_cpu_capability(saved); }
 };
+
+// RUSTTORCH_TEST_QUICK set (emulated CPUs, sanitizers): the largest sizes are
+// trimmed, every case still runs on every ISA.
+inline bool quick() { return std::getenv("RUSTTORCH_TEST_QUICK") != nullptr; }
 
 // Calls body(isa) with each available ISA forced active (scalar first), as a
 // doctest subcase per ISA so a failure names the ISA.

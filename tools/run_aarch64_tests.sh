@@ -29,7 +29,8 @@ NATIVE_PACKAGES=(
   qemu-user-static              # qemu-aarch64-static: the meson exe_wrapper
   pkg-config doctest-dev        # doctest is header-only (Architecture: all)
 )
-ARM64_PACKAGES=(libtbb-dev:arm64 libxsimd-dev:arm64 libhwy-dev:arm64 libbenchmark-dev:arm64)
+# (Highway is not used; benchmarks are not built for aarch64.)
+ARM64_PACKAGES=(libtbb-dev:arm64 libxsimd-dev:arm64)
 missing=()
 for p in "${NATIVE_PACKAGES[@]}" "${ARM64_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
