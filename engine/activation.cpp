@@ -6,7 +6,7 @@
 
 #include "dispatch.h"
 #include "parallel.h"
-#include "reduce_util.h"
+#include "op_util.h"
 #include "rusttorch/activation.h"
 #include "rusttorch/ops.h"
 #include "tensor_access.h"

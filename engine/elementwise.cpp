@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "dispatch.h"
+#include "op_util.h"
 #include "parallel.h"
 #include "rusttorch/ops.h"
 #include "tensor_access.h"
@@ -13,16 +14,8 @@ namespace rusttorch {
 namespace k = kernels;
 namespace {
 
-const char* torch_type_name(DType t) {  // as torch prints scalar types in errors
-  switch (t) {
-    case DType::Bool: return "Bool";
-    case DType::Int32: return "Int";
-    case DType::Int64: return "Long";
-    case DType::Float32: return "Float";
-    case DType::Float64: return "Double";
-  }
-  return "?";
-}
+using detail::stream_output;
+using detail::torch_type_name;
 
 [[noreturn]] void not_implemented(const char* op, DType t) {
   throw TypeError(std::string("\"") + op + "_cpu\" not implemented for '" + torch_type_name(t) + "'");
@@ -115,12 +108,6 @@ void avoid_partial_overlap(Destination& d, std::initializer_list<const Tensor*> 
 Tensor finish(Destination& d) {
   if (d.via_temp) d.out->copy_(d.result);
   return d.out ? *d.out : d.result;
-}
-
-bool stream_output(const Tensor& out) {
-  // Past the last-level cache the result will be evicted before anyone reads
-  // it; streaming stores skip the read-for-ownership of each line.
-  return out.numel() * static_cast<int64_t>(out.itemsize()) >= (int64_t{8} << 20);
 }
 
 int64_t grain_of_binary(int op) {

@@ -6,6 +6,7 @@
 
 #include "dispatch.h"
 #include "gemm_driver.h"
+#include "op_util.h"
 #include "parallel.h"
 #include "rusttorch/linalg.h"
 #include "rusttorch/ops.h"
@@ -14,16 +15,8 @@
 namespace rusttorch {
 namespace {
 
-const char* type_name(DType t) {  // as torch's "expected scalar type ..." messages
-  switch (t) {
-    case DType::Bool: return "Bool";
-    case DType::Int32: return "Int";
-    case DType::Int64: return "Long";
-    case DType::Float32: return "Float";
-    case DType::Float64: return "Double";
-  }
-  return "?";
-}
+// as torch's "expected scalar type ..." messages
+const char* type_name(DType t) { return detail::torch_type_name(t); }
 const char* cpp_name(DType t) {  // as torch's "expected m1 and m2 ..." messages
   switch (t) {
     case DType::Bool: return "bool";

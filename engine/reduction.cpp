@@ -16,7 +16,7 @@
 
 #include "dispatch.h"
 #include "parallel.h"
-#include "reduce_util.h"
+#include "op_util.h"
 #include "rusttorch/ops.h"
 #include "rusttorch/reduction.h"
 #include "tensor_access.h"

@@ -1,4 +1,4 @@
-// Front-end helpers shared by reduction.cpp and activation.cpp.
+// Front-end helpers shared by the op files (elementwise, reductions, activations, matmul).
 #pragma once
 #include <string>
 
@@ -28,7 +28,8 @@ inline void check_defined(const Tensor& a, const char* op) {
   if (!a.defined()) throw Error(std::string(op) + ": tensor is undefined");
 }
 
-// Output bytes past which stores bypass the cache (as elementwise.cpp).
+// Past the last-level cache an output is evicted before anyone reads it:
+// streaming stores skip the read-for-ownership of each line.
 inline bool stream_output(const Tensor& out) {
   return out.numel() * static_cast<int64_t>(out.itemsize()) >= (int64_t{8} << 20);
 }
