@@ -32,10 +32,12 @@ from ._tensor_methods import (  # noqa: E402
     broadcast_tensors,
     broadcast_to,
     clone,
+    exp_,
     flatten,
     get_default_dtype,
     index_select,
     is_floating_point,
+    log_,
     masked_fill,
     mul_scalar,
     narrow,
@@ -54,8 +56,8 @@ from ._tensor_methods import (  # noqa: E402
 # Everything of the native module that is public, plus the Python-level functions.
 __all__ = [n for n in dir(_C) if not n.startswith("_")] + [
     "float", "double", "long", "int", "bool", "backends", "nn",
-    "add_scalar", "broadcast_tensors", "broadcast_to", "clone", "flatten", "get_default_dtype",
-    "index_select", "is_floating_point", "masked_fill", "mul_scalar", "narrow", "numel", "permute",
+    "add_scalar", "broadcast_tensors", "broadcast_to", "clone", "exp_", "flatten", "get_default_dtype",
+    "index_select", "is_floating_point", "log_", "masked_fill", "mul_scalar", "narrow", "numel", "permute",
     "reshape", "select", "squeeze", "swapaxes", "swapdims", "t", "transpose", "unsqueeze",
 ]
 

@@ -112,7 +112,50 @@ def masked_fill(input: Tensor, mask: Tensor, value: Union[_Number, Tensor]) -> T
     return out if out.shape == input.shape else out.expand(input.shape).contiguous()
 
 
+def exp_(input: Tensor) -> Tensor:
+    return input.exp_()
+
+
+def log_(input: Tensor) -> Tensor:
+    return input.log_()
+
+
 # ---- methods ----
+def _write_result(self: Tensor, result: Tensor, name: str) -> Tensor:
+    """The in-place form of an op: `result` into self, which must keep its shape and dtype."""
+    if result.shape != self.shape:
+        raise RuntimeError(f"{name}: the result of shape {list(result.shape)} cannot be written to a tensor "
+                           f"of shape {list(self.shape)}")
+    if result.dtype != self.dtype and not _C.can_cast(result.dtype, self.dtype):
+        raise RuntimeError(f"result type {str(result.dtype).split('.')[-1]} can't be cast to the desired output "
+                           f"type {str(self.dtype).split('.')[-1]}")
+    self.copy_(result)
+    return self
+
+
+def _addmm_(self: Tensor, mat1: Tensor, mat2: Tensor, *, beta: _Number = 1, alpha: _Number = 1) -> Tensor:
+    return _write_result(self, _C.addmm(self, mat1, mat2, beta=beta, alpha=alpha), "addmm_")
+
+
+def _baddbmm_(self: Tensor, batch1: Tensor, batch2: Tensor, *, beta: _Number = 1, alpha: _Number = 1) -> Tensor:
+    return _write_result(self, _C.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha), "baddbmm_")
+
+
+def _scan_dtype(self: Tensor, dtype: Optional[dtype]) -> dtype:
+    if dtype is not None and dtype != self.dtype:
+        raise RuntimeError(f"Bad in-place call: input tensor dtype {str(self.dtype).split('.')[-1]} and output "
+                           f"tensor dtype {str(dtype).split('.')[-1]} should match")
+    return self.dtype
+
+
+def _cumsum_(self: Tensor, dim: builtins.int, *, dtype: Optional[dtype] = None) -> Tensor:
+    return _write_result(self, self.cumsum(dim, dtype=_scan_dtype(self, dtype)), "cumsum_")
+
+
+def _cumprod_(self: Tensor, dim: builtins.int, *, dtype: Optional[dtype] = None) -> Tensor:
+    return _write_result(self, self.cumprod(dim, dtype=_scan_dtype(self, dtype)), "cumprod_")
+
+
 def _masked_fill_(self: Tensor, mask: Tensor, value: Union[_Number, Tensor]) -> Tensor:
     self.copy_(masked_fill(self, mask, value))
     return self
@@ -166,6 +209,10 @@ def _masked_fill_method(self: Tensor, mask: Tensor, value: Union[_Number, Tensor
 
 
 for _name, _fn in {
+    "addmm_": _addmm_,
+    "baddbmm_": _baddbmm_,
+    "cumsum_": _cumsum_,
+    "cumprod_": _cumprod_,
     "masked_fill": _masked_fill_method,
     "masked_fill_": _masked_fill_,
     "index_select": _index_select_method,

@@ -3,6 +3,8 @@
 // torch's signatures), Tensor methods where torch has them, in-place forms.
 #include <rusttorch/activation.h>
 
+#include <algorithm>
+
 #include "casters.h"
 
 namespace rtpy {
@@ -110,10 +112,18 @@ void bind_activation(py::module_& m) {
         return inplace(self, [&ap](Tensor& x) { r::gelu_(x, ap); });
       }, py::arg("input"), py::kw_only(), py::arg("approximate") = "none");
 
-  const auto softmax = [](const Tensor& a, int64_t dim, std::optional<DType> dtype) {
+  // torch returns an empty integer input as it is (no kernel runs); non-empty ones are refused.
+  const auto empty_integral = [](const Tensor& a, int64_t dim, std::optional<DType> dtype) {
+    if (dtype || a.numel() != 0 || rusttorch::is_floating(a.dtype())) return false;
+    rusttorch::wrap_dim(dim, std::max<int64_t>(a.ndim(), 1));
+    return true;
+  };
+  const auto softmax = [empty_integral](const Tensor& a, int64_t dim, std::optional<DType> dtype) {
+    if (empty_integral(a, dim, dtype)) return Tensor::empty(a.shape(), a.dtype());
     return released(a, [dim, dtype](const Tensor& x) { return r::softmax(x, dim, dtype); });
   };
-  const auto log_softmax = [](const Tensor& a, int64_t dim, std::optional<DType> dtype) {
+  const auto log_softmax = [empty_integral](const Tensor& a, int64_t dim, std::optional<DType> dtype) {
+    if (empty_integral(a, dim, dtype)) return Tensor::empty(a.shape(), a.dtype());
     return released(a, [dim, dtype](const Tensor& x) { return r::log_softmax(x, dim, dtype); });
   };
   m.def("softmax", softmax, py::arg("input"), py::arg("dim"), py::arg("dtype") = py::none());

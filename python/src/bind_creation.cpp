@@ -11,6 +11,15 @@ Shape sizes(const py::args& a, const char* fn) {
   return size_args(&PyTuple_GET_ITEM(a.ptr(), 0), PyTuple_GET_SIZE(a.ptr()), fn);
 }
 
+// zeros(2, 3) | zeros((2, 3)) | zeros(size=(2, 3))
+Shape sizes(const py::args& a, py::handle size, const char* fn) {
+  if (size.is_none()) return sizes(a, fn);
+  if (PyTuple_GET_SIZE(a.ptr()) != 0)
+    throw py::type_error(std::string(fn) + "() got multiple values for argument 'size'");
+  PyObject* s = size.ptr();
+  return size_args(&s, 1, fn);
+}
+
 Scalar scalar_arg(py::handle o, const char* fn, const char* arg) {
   Scalar s(0);
   if (is_tensor(o.ptr()) && tensor_of(o.ptr()).numel() == 1) return tensor_of(o.ptr()).item();
@@ -50,26 +59,26 @@ void bind_creation(py::module_& m) {
 
   m.def(
       "zeros",
-      [](py::args a, py::handle dtype) {
-        const Shape s = sizes(a, "zeros");
+      [](py::args a, py::handle size, py::handle dtype) {
+        const Shape s = sizes(a, size, "zeros");
         const DType d = dtype_or(dtype, rusttorch::kDefaultFloat, "zeros");
         return maybe_release(checked_numel(s), [&] { return Tensor::zeros(s, d); });
       },
-      dtype_kw);
+      py::arg("size") = py::none(), dtype_kw);
   m.def(
       "ones",
-      [](py::args a, py::handle dtype) {
-        const Shape s = sizes(a, "ones");
+      [](py::args a, py::handle size, py::handle dtype) {
+        const Shape s = sizes(a, size, "ones");
         const DType d = dtype_or(dtype, rusttorch::kDefaultFloat, "ones");
         return maybe_release(checked_numel(s), [&] { return Tensor::ones(s, d); });
       },
-      dtype_kw);
+      py::arg("size") = py::none(), dtype_kw);
   m.def(
       "empty",
-      [](py::args a, py::handle dtype) {
-        return Tensor::empty(sizes(a, "empty"), dtype_or(dtype, rusttorch::kDefaultFloat, "empty"));
+      [](py::args a, py::handle size, py::handle dtype) {
+        return Tensor::empty(sizes(a, size, "empty"), dtype_or(dtype, rusttorch::kDefaultFloat, "empty"));
       },
-      dtype_kw);
+      py::arg("size") = py::none(), dtype_kw);
   m.def(
       "full",
       [](py::handle size_obj, py::handle value, py::handle dtype) {
@@ -109,25 +118,26 @@ void bind_creation(py::module_& m) {
   m.def(
       "eye",
       [](int64_t n, std::optional<int64_t> mm, py::handle dtype) {
+        if (mm && *mm < 0) throw rusttorch::Error("m must be greater or equal to 0, got " + std::to_string(*mm));
         return Tensor::eye(n, mm.value_or(-1), dtype_or(dtype, rusttorch::kDefaultFloat, "eye"));
       },
       py::arg("n"), py::arg("m") = py::none(), py::kw_only(), dtype_kw);
   m.def(
       "rand",
-      [](py::args a, py::handle dtype) {
-        const Shape s = sizes(a, "rand");
+      [](py::args a, py::handle size, py::handle dtype) {
+        const Shape s = sizes(a, size, "rand");
         const DType d = dtype_or(dtype, rusttorch::kDefaultFloat, "rand");
         return maybe_release(checked_numel(s), [&] { return Tensor::rand(s, d); });
       },
-      dtype_kw);
+      py::arg("size") = py::none(), dtype_kw);
   m.def(
       "randn",
-      [](py::args a, py::handle dtype) {
-        const Shape s = sizes(a, "randn");
+      [](py::args a, py::handle size, py::handle dtype) {
+        const Shape s = sizes(a, size, "randn");
         const DType d = dtype_or(dtype, rusttorch::kDefaultFloat, "randn");
         return maybe_release(checked_numel(s), [&] { return Tensor::randn(s, d); });
       },
-      dtype_kw);
+      py::arg("size") = py::none(), dtype_kw);
   m.def(
       "randint",
       [](py::args a, py::handle low, py::handle high, py::handle size, py::handle dtype) {
@@ -180,11 +190,13 @@ void bind_creation(py::module_& m) {
       }, py::arg("input"), py::kw_only(), dtype_kw);
   m.def(
       "randint_like",
-      [](const Tensor& t, int64_t a, std::optional<int64_t> b, py::handle dtype) {
-        const int64_t low = b ? a : 0, high = b ? *b : a;
+      [](const Tensor& t, std::optional<int64_t> a, std::optional<int64_t> b, py::handle dtype) {
+        // randint_like(t, high) | randint_like(t, low, high) | randint_like(t, high=h)
+        if (!a && !b) throw py::type_error("randint_like() missing required argument 'high'");
+        const int64_t low = (a && b) ? *a : 0, high = b ? *b : *a;
         return randint_impl(low, high, t.shape(), dtype_or(dtype, t.dtype(), "randint_like"));
       },
-      py::arg("input"), py::arg("low"), py::arg("high") = py::none(), py::kw_only(), dtype_kw);
+      py::arg("input"), py::arg("low") = py::none(), py::arg("high") = py::none(), py::kw_only(), dtype_kw);
   m.def("scalar_tensor", [](py::handle s, py::handle dtype) {
         const Scalar v = scalar_arg(s, "scalar_tensor", "s");
         return Tensor::scalar_tensor(v, dtype_or(dtype, rusttorch::kDefaultFloat, "scalar_tensor"));
@@ -193,7 +205,8 @@ void bind_creation(py::module_& m) {
   m.def(
       "manual_seed",
       [](py::handle seed) {
-        const unsigned long long s = PyLong_AsUnsignedLongLongMask(seed.ptr());
+        py::object as_int = py::reinterpret_borrow<py::object>(reinterpret_cast<PyObject*>(&PyLong_Type))(seed);  // torch: int(seed)
+        const unsigned long long s = PyLong_AsUnsignedLongLongMask(as_int.ptr());
         if (PyErr_Occurred()) throw python_error();
         rusttorch::manual_seed(s);
       },

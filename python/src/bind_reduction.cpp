@@ -213,10 +213,14 @@ void bind_reduction(py::module_& m) {
 
   const auto cumsum = [](const Tensor& a, int64_t dim, py::handle dtype) {
     const auto dt = opt_dtype(dtype, "cumsum");
+    if (dt == DType::Bool && a.numel() > 0)  // torch has no bool scan kernel
+      throw r::Error("\"cumsum_out_cpu\" not implemented for 'Bool'");
     return released(a, [&](const Tensor& x) { return r::cumsum(x, dim, dt); });
   };
   const auto cumprod = [](const Tensor& a, int64_t dim, py::handle dtype) {
     const auto dt = opt_dtype(dtype, "cumprod");
+    if (dt == DType::Bool && a.numel() > 0)  // torch has no bool scan kernel
+      throw r::Error("\"cumprod_out_cpu\" not implemented for 'Bool'");
     return released(a, [&](const Tensor& x) { return r::cumprod(x, dim, dt); });
   };
   for (auto [name, f] : {std::pair<const char*, decltype(+cumsum)>{"cumsum", +cumsum}, {"cumprod", +cumprod}}) {

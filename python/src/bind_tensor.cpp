@@ -73,11 +73,8 @@ Tensor stack_impl(const std::vector<Tensor>& ts, int64_t dim) {
 
 std::vector<Tensor> tensor_list(py::handle seq, const char* fn) {
   std::vector<Tensor> r;
-  if (is_tensor(seq.ptr())) {  // cat(t) iterates over dim 0, as torch accepts a tensor as a sequence
-    const Tensor& t = tensor_of(seq.ptr());
-    for (int64_t i = 0; i < (t.ndim() ? t.shape()[0] : 0); ++i) r.push_back(t.select(0, i));
-    return r;
-  }
+  if (is_tensor(seq.ptr()))  // torch refuses a tensor here (it is not a tuple of tensors)
+    throw py::type_error(std::string(fn) + "(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor");
   if (!PySequence_Check(seq.ptr()))
     throw py::type_error(std::string(fn) + "(): argument 'tensors' must be tuple of Tensors, not " +
                          Py_TYPE(seq.ptr())->tp_name);
@@ -159,7 +156,8 @@ py::object nonzero_py(const Tensor& t, bool as_tuple) {
 }
 
 // Tensor.to(dtype) / to(other) / to("cpu") / to("cpu", dtype), with dtype= and copy= keywords.
-Tensor to_impl(const Tensor& self, py::args args, py::kwargs kwargs) {
+py::object to_impl(py::handle self_obj, py::args args, py::kwargs kwargs) {
+  const Tensor& self = tensor_of(self_obj.ptr());
   std::optional<DType> dtype;
   bool copy = false;
   auto take = [&](py::handle h) {
@@ -182,9 +180,10 @@ Tensor to_impl(const Tensor& self, py::args args, py::kwargs kwargs) {
     else if (k != "non_blocking" && k != "memory_format") throw py::type_error("to() got an unexpected keyword argument '" + k + "'");
   }
   const DType target = dtype.value_or(self.dtype());
-  if (target == self.dtype()) return copy ? self.clone() : self;
+  if (target == self.dtype() && !copy) return py::reinterpret_borrow<py::object>(self_obj);  // torch returns self
   const Tensor in = self;
-  return maybe_release(self.numel(), [&] { return in.to(target); });
+  Tensor r = maybe_release(self.numel(), [&] { return target == in.dtype() ? in.clone() : in.to(target); });
+  return py::reinterpret_steal<py::object>(wrap(std::move(r)));
 }
 
 const char* legacy_type_name(DType d) {
@@ -275,7 +274,11 @@ void bind_tensor_methods(py::module_& m) {
   def_method("reshape_as", [](const Tensor& t, const Tensor& o) { return t.reshape(o.shape()); }, py::arg("other"));
   def_method("expand", [](const Tensor& t, py::args sizes) { return t.expand(varargs_shape(sizes, "expand")); });
   def_method("expand_as", [](const Tensor& t, const Tensor& o) { return t.expand(o.shape()); }, py::arg("other"));
-  def_method("permute", [](const Tensor& t, py::args dims) { return t.permute(dims_arg(dims, "permute")); });
+  def_method("permute", [](const Tensor& t, py::args dims, py::handle kw_dims) {
+    if (kw_dims.is_none()) return t.permute(dims_arg(dims, "permute"));
+    if (PyTuple_GET_SIZE(dims.ptr()) != 0) throw py::type_error("permute() got multiple values for argument 'dims'");
+    return t.permute(int_list(kw_dims.ptr(), "permute", "dims"));
+  }, py::arg("dims") = py::none());
   for (const char* name : {"transpose", "swapaxes", "swapdims"})
     def_method(name, [](const Tensor& t, int64_t a, int64_t b) { return t.transpose(a, b); }, py::arg("dim0"),
                py::arg("dim1"));

@@ -345,6 +345,7 @@ bool is_data_sequence(PyObject* o) {
 }
 
 struct Leaves {
+  bool dtype_given = false;
   Shape shape;
   std::vector<Scalar> values;
   std::vector<Ref*> keep;
@@ -353,9 +354,16 @@ struct Leaves {
   }
 };
 
+// torch follows the first elements for the shape, taking a string there for a
+// sequence of sequences (ValueError "too many dimensions 'str'").
 void infer_shape(PyObject* o, Shape& shape) {
   Ref holder;
-  while (is_data_sequence(o)) {
+  for (;;) {
+    if (!shape.empty() && (PyUnicode_Check(o) || PyBytes_Check(o))) {
+      PyErr_Format(PyExc_ValueError, "too many dimensions '%s'", Py_TYPE(o)->tp_name);
+      throw python_error();
+    }
+    if (!is_data_sequence(o)) break;
     const Py_ssize_t n = PySequence_Size(o);
     if (n < 0) throw python_error();
     shape.push_back(n);
@@ -366,6 +374,17 @@ void infer_shape(PyObject* o, Shape& shape) {
     holder.p = first;
     o = first;
   }
+}
+
+// An element that is neither a number nor a sequence, with torch's exception types:
+// a string is an invalid data type (TypeError); anything else leaves the dtype
+// uninferable (RuntimeError), or, with dtype= given, is not a real number (TypeError).
+[[noreturn]] void bad_element(PyObject* o, bool dtype_given) {
+  const char* name = Py_TYPE(o)->tp_name;
+  if (dtype_given) throw_type_error(std::string("must be real number, not ") + name);
+  if (PyUnicode_Check(o) || PyBytes_Check(o) || PyComplex_Check(o))  // complex: a dtype rusttorch lacks
+    throw_type_error(std::string("new(): invalid data type '") + name + "'");
+  throw rusttorch::Error(std::string("Could not infer dtype of ") + name);
 }
 
 void collect(PyObject* o, std::size_t dim, Leaves& L) {
@@ -385,16 +404,24 @@ void collect(PyObject* o, std::size_t dim, Leaves& L) {
       return;
     }
     if (is_data_sequence(o)) {
-      PyErr_Format(PyExc_ValueError, "expected a number at dim %zu but got a sequence", dim);
+      PyErr_Format(PyExc_TypeError, "expected a number at dim %zu but got a sequence", dim);
       throw python_error();
     }
-    if (PyUnicode_Check(o) || PyBytes_Check(o)) {  // torch sees strings as sequences of sequences
-      PyErr_Format(PyExc_ValueError, "too many dimensions '%s'", Py_TYPE(o)->tp_name);
-      throw python_error();
-    }
-    throw_type_error(std::string("new(): invalid data type '") + Py_TYPE(o)->tp_name + "'");
+    bad_element(o, L.dtype_given);
   }
   if (!is_data_sequence(o)) {
+    if (L.dtype_given && (PyUnicode_Check(o) || PyBytes_Check(o))) {  // torch then takes it for a sequence
+      const Py_ssize_t n = PyObject_Length(o);
+      if (n != L.shape[dim]) {
+        PyErr_Format(PyExc_ValueError, "expected sequence of length %lld at dim %zu (got %zd)",
+                     static_cast<long long>(L.shape[dim]), dim, n);
+        throw python_error();
+      }
+      throw_type_error(std::string("must be real number, not ") + Py_TYPE(o)->tp_name);
+    }
+    Scalar v(0);
+    if (!is_tensor(o) && !to_scalar(o, &v)) bad_element(o, L.dtype_given);
+    if (!is_tensor(o)) throw_type_error("not a sequence");  // torch's error for [[1], 2]
     PyErr_Format(PyExc_ValueError, "expected sequence of length %lld at dim %zu (got %s)",
                  static_cast<long long>(L.shape[dim]), dim, Py_TYPE(o)->tp_name);
     throw python_error();
@@ -443,7 +470,10 @@ Tensor tensor_from_data(PyObject* data, PyObject* dtype_obj) {
     if (!arr.p) throw python_error();
     return copy_as(from_numpy(arr.p), want);
   }
+  if (PyUnicode_Check(data) || PyBytes_Check(data))
+    throw_type_error(std::string("new(): invalid data type '") + Py_TYPE(data)->tp_name + "'");
   Leaves L;
+  L.dtype_given = want.has_value();
   infer_shape(data, L.shape);
   L.values.reserve(static_cast<std::size_t>(rusttorch::checked_numel(L.shape)));
   collect(data, 0, L);

@@ -313,6 +313,12 @@ int tensor_setitem(PyObject* self, PyObject* index, PyObject* value) {
   const Tensor& t = tensor_of(self);
   Scalar s(0);
   const bool scalar_value = !is_tensor(value) && to_scalar(value, &s);
+  if (!scalar_value && !is_tensor(value) && !PyList_Check(value) && !PyTuple_Check(value) &&
+      std::strcmp(Py_TYPE(value)->tp_name, "numpy.ndarray") != 0) {  // torch: "can't assign a str to a ..."
+    PyErr_Format(PyExc_TypeError, "can't assign a %s to a rusttorch tensor of dtype %s", Py_TYPE(value)->tp_name,
+                 rusttorch::dtype_name(t.dtype()));
+    return -1;
+  }
   std::vector<Adv> adv;
   Tensor r;
   if (is_single_int_or_slice(index) && t.ndim() > 0) {

@@ -2,6 +2,7 @@
 // construction, properties, the number/mapping/buffer protocols and the
 // cheap accessor methods. Methods bound with pybind11 are added to the same
 // type by the bind_*.cpp files.
+#include <algorithm>
 #include <cstring>
 #include <new>
 #include <string>
@@ -62,13 +63,42 @@ void tensor_dealloc(PyObject* self) {
   Py_DECREF(tp);
 }
 
+// torch's suffixes (size=, dtype=) after the engine's rendering of the values: the
+// engine leaves out dtype=int64/bool of an empty tensor and never wraps a suffix
+// onto its own line, both of which torch's _tensor_str does. Lengths are measured
+// with torch's spelling "torch.float64" so line breaks fall where torch's do; the
+// prefix is ours (rusttorch.float64) when written out.
 std::string repr_string(const Tensor& t) {
-  std::string s = t.to_string();
-  // torch spells the dtype suffix "dtype=torch.float64"; ours is rusttorch.float64.
-  const std::string from = "dtype=torch.", to = "dtype=rusttorch.";
-  for (std::size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))
-    s.replace(pos, from.size(), to);
-  return s;
+  const std::string s = t.to_string();
+  // The engine's own suffix starts after the last ']' (or after the number of a 0-d tensor).
+  std::size_t cut = s.rfind(']');
+  if (cut != std::string::npos) cut += 1;
+  else cut = std::min(s.find(','), s.size() - 1);
+  std::string out = s.substr(0, cut);
+  std::vector<std::string> suffixes;
+  if (t.numel() == 0 && t.ndim() != 1) {
+    std::string size = "size=(";
+    for (int64_t i = 0; i < t.ndim(); ++i) size += (i ? ", " : "") + std::to_string(t.shape()[static_cast<std::size_t>(i)]);
+    suffixes.push_back(size + ")");
+  }
+  const DType d = t.dtype();
+  if (t.numel() == 0 ? d != DType::Float32 : (d != DType::Float32 && d != DType::Int64 && d != DType::Bool))
+    suffixes.push_back(std::string("dtype=torch.") + rusttorch::dtype_name(d));
+  constexpr std::size_t kLineWidth = 80, kIndent = 7;  // torch's default linewidth; len("tensor(")
+  const std::size_t nl = out.rfind('\n');
+  std::size_t last = nl == std::string::npos ? out.size() + 2 : out.size() - nl + 1;  // as torch counts it
+  for (const std::string& suffix : suffixes) {
+    const std::size_t len = suffix.size();  // torch's length
+    const std::string ours = suffix.rfind("dtype=torch.", 0) == 0 ? "dtype=rusttorch." + suffix.substr(12) : suffix;
+    if (last + len + 2 > kLineWidth) {
+      out += ",\n" + std::string(kIndent, ' ') + ours;
+      last = kIndent + len;
+    } else {
+      out += ", " + ours;
+      last += len + 2;
+    }
+  }
+  return out + ")";
 }
 
 PyObject* tensor_repr(PyObject* self) {

@@ -103,6 +103,36 @@ def test_linear(batch, k, n, bias, seed):
             lambda: torch.nn.functional.linear(tx, tw, tb if bias else None), "float32")
 
 
+@given(n=st.integers(0, 5), k=st.integers(0, 5), m=st.integers(0, 5), b=st.integers(1, 3),
+       dtype=st.sampled_from(["float32", "float64", "int64"]), seed=seeds,
+       beta=st.sampled_from([1, 0, 0.5, 2]), alpha=st.sampled_from([1, -1, 1.5]), bcast=st.booleans())
+def test_addmm_baddbmm_inplace(n, k, m, b, dtype, seed, beta, alpha, bcast):
+    rng = np.random.default_rng(seed)
+    (r1, t1) = both(random_array(rng, (n, k), dtype, low=-5, high=5))
+    (r2, t2) = both(random_array(rng, (k, m), dtype, low=-5, high=5))
+    (ri, ti) = both(random_array(rng, (m,) if bcast else (n, m), dtype, low=-5, high=5))
+    (rb1, tb1) = both(random_array(rng, (b, n, k), dtype, low=-5, high=5))
+    (rb2, tb2) = both(random_array(rng, (b, k, m), dtype, low=-5, high=5))
+    (rbi, tbi) = both(random_array(rng, (m,) if bcast else (b, n, m), dtype, low=-5, high=5))
+    if dtype == "int64":
+        beta, alpha = int(beta), int(alpha)
+
+    def ident(rself, f):
+        def run():
+            r = f()
+            assert r is rself
+            return r
+        return run
+
+    # in-place: self must have the result's shape (a broadcast self is refused, as torch)
+    compare(ident(ri, lambda: ri.addmm_(r1, r2, beta=beta, alpha=alpha)),
+            lambda: ti.addmm_(t1, t2, beta=beta, alpha=alpha), dtype)
+    compare(lambda: ri, lambda: ti, dtype)
+    compare(ident(rbi, lambda: rbi.baddbmm_(rb1, rb2, beta=beta, alpha=alpha)),
+            lambda: tbi.baddbmm_(tb1, tb2, beta=beta, alpha=alpha), dtype)
+    compare(lambda: rbi, lambda: tbi, dtype)
+
+
 def test_matmul_errors_and_inplace():
     with pytest.raises(RuntimeError):
         rt.ones(2, 3) @ rt.ones(2, 3)

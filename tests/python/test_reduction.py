@@ -177,6 +177,15 @@ def test_scans(op, shape, da, seed, data, want):
     kt = {} if want is None else {"dtype": getattr(torch, want)}
     compare(lambda: getattr(rt, op)(ra, d, **kr), lambda: getattr(torch, op)(ta, d, **kt))
     compare(lambda: getattr(ra, op)(d, **kr), lambda: getattr(ta, op)(d, **kt))
+    rc, tc = ra.clone(), ta.clone()
+
+    def inplace():
+        r = getattr(rc, op + "_")(d, **kr)
+        assert r is rc
+        return r
+
+    compare(inplace, lambda: getattr(tc, op + "_")(d, **kt))
+    compare(lambda: rc, lambda: tc)  # unchanged when refused, written when not
 
 
 def test_reduction_errors_and_named_tuples():

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import rusttorch as rt
-from helpers import DTYPES, FLOATS, assert_same, dtype_name, random_array
+from helpers import DTYPES, FLOATS, assert_same, dtype_name, random_array, same_error
 
 torch = pytest.importorskip("torch")
 
@@ -92,6 +92,12 @@ def test_factories_size_forms(name):
         f(-1)
     with pytest.raises(TypeError):
         f(2, dtype="float32")
+    for size in ((2, 3), [4], (), rt.Size([1, 2])):
+        t = f(size=size)
+        assert t.shape == getattr(torch, name)(size=tuple(size)).shape and t.dtype is rt.float32
+    assert f(size=(2,), dtype=rt.float64).dtype is rt.float64
+    with pytest.raises(TypeError):
+        f(2, size=(2,))
 
 
 def test_factories_values():
@@ -116,8 +122,10 @@ def test_factories_values():
         assert_same(rt.linspace(*args), torch.linspace(*args), rtol=1e-6, atol=1e-6)
     assert_same(rt.linspace(0, 1, 5, dtype=rt.int64), torch.linspace(0, 1, 5, dtype=torch.int64))
     assert_same(rt.linspace(0, 10, steps=11, dtype=rt.float64), torch.linspace(0, 10, steps=11, dtype=torch.float64))
-    for args in [(3,), (2, 4), (4, 2), (0,)]:
+    for args in [(3,), (2, 4), (4, 2), (0,), (2, 0)]:
         assert_same(rt.eye(*args), torch.eye(*args))
+    for args in [(-1,), (2, -1)]:
+        same_error(lambda: rt.eye(*args), lambda: torch.eye(*args))
     assert_same(rt.eye(3, dtype=rt.int32), torch.eye(3, dtype=torch.int32))
 
 
@@ -134,6 +142,12 @@ def test_like_factories():
     assert all(0 <= v < 5 for v in y.tolist())
     y = rt.randint_like(rt.zeros(100, dtype=rt.int32), 3, 6)
     assert y.dtype is rt.int32 and all(3 <= v < 6 for v in y.tolist())
+    for kw in ({"high": 4}, {"low": 1, "high": 4}):
+        y = rt.randint_like(rt.zeros(100), **kw)
+        assert y.dtype is rt.float32 and all(kw.get("low", 0) <= v < 4 for v in y.tolist())
+        assert torch.randint_like(torch.zeros(2), **kw).shape == (2,)
+    with pytest.raises(TypeError):
+        rt.randint_like(rt.zeros(2))
 
 
 def test_random_seeding_and_ranges():
@@ -162,6 +176,11 @@ def test_random_seeding_and_ranges():
         rt.rand(2, dtype=rt.int64)
     with pytest.raises(TypeError):
         rt.randint(5)
+    rt.manual_seed(7.9)  # torch takes int(seed)
+    assert rt.initial_seed() == 7
+    for bad in ("a", None):
+        same_error(lambda: rt.manual_seed(bad), lambda: torch.manual_seed(bad))
+    rt.manual_seed(torch.initial_seed() % 2**32)
 
 
 @given(shape=hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=4), da=st.sampled_from(DTYPES),
@@ -182,10 +201,18 @@ def test_tensor_inference_and_errors():
     compare(lambda: rt.tensor(5, dtype=float), lambda: torch.tensor(5, dtype=float))
     compare(lambda: rt.tensor([1.7], dtype=int), lambda: torch.tensor([1.7], dtype=int))
     compare(lambda: rt.tensor([1], dtype=bool), lambda: torch.tensor([1], dtype=bool))
-    for bad, exc in [([[1, 2], [3]], ValueError), (["a"], ValueError), ([None], TypeError),
-                     ([[1], 2], ValueError), (2**63, ValueError)]:
-        with pytest.raises(exc):
-            rt.tensor(bad)
+    with pytest.raises(ValueError):
+        rt.tensor(2**63)
+    # torch: shape from the first elements (a string there is "too many dimensions": ValueError),
+    # a string element is an invalid data type (TypeError), any other non-number leaves the dtype
+    # uninferable (RuntimeError) or, with dtype=, is not a real number (TypeError).
+    for bad in ([[1, 2], [3]], ["a"], "a", b"a", [1, "a"], [[1], "ab"], [None], None, [1, None], object(), [{}],
+                {}, [[1], 2], [[1], [None]]):
+        same_error(lambda: rt.tensor(bad), lambda: torch.tensor(bad))
+        same_error(lambda: rt.tensor(bad, dtype=rt.float32), lambda: torch.tensor(bad, dtype=torch.float32))
+    same_error(lambda: rt.tensor(1 + 2j, dtype=rt.float32), lambda: torch.tensor(1 + 2j, dtype=torch.float32))
+    with pytest.raises(TypeError):  # torch has complex dtypes; rusttorch refuses them as data of no known dtype
+        rt.tensor([1 + 2j])
     x = rt.tensor([1.0, 2.0])
     y = rt.tensor(x)
     assert y.tolist() == x.tolist() and y.data_ptr() != x.data_ptr()
@@ -231,7 +258,12 @@ def test_properties(shape, da, seed):
 
 def test_to_and_misc():
     x = rt.ones(2, 3)
-    assert x.to(rt.float32) is x or x.to(rt.float32).data_ptr() == x.data_ptr()
+    t = torch.ones(2, 3)
+    for args, kw in [((rt.float32,), {}), ((), {"dtype": rt.float32}), (("cpu",), {}), ((x,), {}), ((), {})]:
+        targs = tuple(torch.float32 if a is rt.float32 else t if a is x else a for a in args)
+        tkw = {k: torch.float32 for k in kw}
+        assert (x.to(*args, **kw) is x) == (t.to(*targs, **tkw) is t) is True  # no conversion: self, as torch
+    assert x.to(rt.float32, copy=True) is not x
     assert x.to("cpu").data_ptr() == x.data_ptr()
     assert x.to("cpu", rt.float64).dtype is rt.float64
     assert x.to(rt.ones(1, dtype=rt.int32)).dtype is rt.int32
@@ -351,6 +383,21 @@ REPR_CASES = [
     lambda m: m.tensor([2**40, -3]),
     lambda m: m.full((3, 3), -1.0),
     lambda m: m.arange(1100.0).reshape(1100, 1),
+    # an empty tensor always names a dtype other than float32
+    lambda m: m.zeros(0, dtype=m.int64),
+    lambda m: m.zeros(2, 0, 3, dtype=m.int64),
+    lambda m: m.zeros(0, dtype=m.bool),
+    lambda m: m.zeros(3, 0, dtype=m.bool),
+    # the dtype suffix goes on a line of its own where torch's would pass 80 columns
+    lambda m: m.arange(2000, dtype=m.float64) / 7,
+    lambda m: m.arange(1600, dtype=m.float64).reshape(40, 40) - 800.5,
+    lambda m: m.arange(1000, dtype=m.int32).reshape(10, 10, 10),
+    lambda m: m.arange(6, dtype=m.float64).reshape(3, 2) + 0.5,
+    lambda m: m.arange(12, dtype=m.float64).reshape(2, 6) * 1e5,
+    lambda m: m.arange(14, dtype=m.float64) / 3,
+    lambda m: m.arange(15, dtype=m.float64) / 3,
+    lambda m: m.arange(9, dtype=m.int32) * 100000000,
+    lambda m: m.arange(2000, dtype=m.int32).reshape(2, 1000).transpose(0, 1),
 ]
 
 

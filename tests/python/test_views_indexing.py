@@ -189,6 +189,14 @@ def test_setitem_views_and_broadcast():
         r[0] = rt.ones(5)
     with pytest.raises(TypeError):
         del r[0]
+    # a value that is neither a number, a tensor nor a sequence: TypeError, as torch
+    for idx in (0, slice(None), (0, 1), rt.tensor([True, False, True])):
+        for bad in ("a", None, object(), {}):
+            tidx = torch.tensor(idx.tolist()) if isinstance(idx, rt.Tensor) else idx
+            with pytest.raises(TypeError):
+                t[tidx] = bad
+            with pytest.raises(TypeError):
+                r[idx] = bad
     m = rt.zeros(2, 3)
     m[m == 0] = rt.arange(6.)
     assert m.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
@@ -229,6 +237,8 @@ def test_view_ops(shape, da, seed, data):
     perm = data.draw(st.permutations(list(range(nd))))
     compare(lambda: ra.permute(*perm), lambda: ta.permute(*perm))
     compare(lambda: ra.permute(perm), lambda: ta.permute(perm))
+    compare(lambda: ra.permute(dims=perm), lambda: ta.permute(dims=perm))
+    compare(lambda: rt.permute(ra, perm), lambda: torch.permute(ta, perm))
     if nd:
         s, e = sorted((data.draw(st.integers(0, nd - 1)), data.draw(st.integers(0, nd - 1))))
         compare(lambda: ra.flatten(s, e), lambda: ta.flatten(s, e))
@@ -274,7 +284,8 @@ def test_view_errors():
               lambda x: x.permute(0, 0), lambda x: x.transpose(0, 5), lambda x: x.expand(3), lambda x: x.expand(3, 3),
               lambda x: x.squeeze(3), lambda x: x.unsqueeze(4), lambda x: x.narrow(0, 1, 5), lambda x: x.select(2, 0),
               lambda x: x.select(0, 5), lambda x: x.flatten(1, 0), lambda x: x.size(2), lambda x: x.stride(-3),
-              lambda x: torch.zeros(2, 3, 4).t() if x is t else rt.zeros(2, 3, 4).t(), lambda x: x.view(-2, 3)):
+              lambda x: torch.zeros(2, 3, 4).t() if x is t else rt.zeros(2, 3, 4).t(), lambda x: x.view(-2, 3),
+              lambda x: x.permute(1, 0, dims=(1, 0)), lambda x: x.permute(dims=(0,))):
         compare(lambda: f(r), lambda: f(t))
 
 
@@ -306,7 +317,10 @@ def test_cat_stack_errors():
     for f in (lambda m: m.cat([m.zeros(2, 3), m.zeros(3, 2)]), lambda m: m.cat([]),
               lambda m: m.stack([m.zeros(2, 3), m.zeros(3, 2)]), lambda m: m.stack([]),
               lambda m: m.cat([m.zeros(2), m.zeros(2, 2)]), lambda m: m.cat([m.tensor(1.0)]),
-              lambda m: m.cat([m.zeros(2)], dim=2), lambda m: m.cat([1, 2])):
+              lambda m: m.cat([m.zeros(2)], dim=2), lambda m: m.cat([1, 2]),
+              # a tensor is not a sequence of tensors to torch (TypeError), whatever its shape
+              lambda m: m.cat(m.zeros(2, 3)), lambda m: m.cat(m.zeros(2)), lambda m: m.stack(m.zeros(2, 3)),
+              lambda m: m.cat(m.zeros(2, 3), dim=1), lambda m: m.concat(m.zeros(2, 3))):
         compare(lambda: f(rt), lambda: f(torch))
     assert_same(rt.cat([rt.zeros(2, 3), rt.zeros(0)]), torch.cat([torch.zeros(2, 3), torch.zeros(0)]))
 
