@@ -84,6 +84,25 @@ def _ops():
         "silu": (1, lambda r, a: F(r).silu(a), lambda t, a: F(t).silu(a), lambda a: a / (1 + np.exp(-a))),
         "softmax": (1, lambda r, a: r.softmax(a, dim=-1), lambda t, a: t.softmax(a, dim=-1), _np_softmax),
         "log_softmax": (1, lambda r, a: F(r).log_softmax(a, dim=-1), lambda t, a: F(t).log_softmax(a, dim=-1), None),
+        # added since the seed
+        "prod_dim": (1, lambda r, a: r.prod(a, dim=1), lambda t, a: t.prod(a, dim=1), lambda a: a.prod(axis=1)),
+        "amax_dim": (1, lambda r, a: r.amax(a, dim=1), lambda t, a: t.amax(a, dim=1), lambda a: a.max(axis=1)),
+        "argmax_dim": (1, lambda r, a: r.argmax(a, dim=1), lambda t, a: t.argmax(a, dim=1), lambda a: a.argmax(axis=1)),
+        "var_dim": (1, lambda r, a: r.var(a, dim=1), lambda t, a: t.var(a, dim=1), lambda a: a.var(axis=1, ddof=1)),
+        "std": (1, lambda r, a: r.std(a), lambda t, a: t.std(a), lambda a: a.std(ddof=1)),
+        "norm": (1, lambda r, a: r.norm(a), lambda t, a: t.norm(a), lambda a: np.linalg.norm(a)),
+        "logsumexp": (1, lambda r, a: r.logsumexp(a, dim=1), lambda t, a: t.logsumexp(a, dim=1), None),
+        "cumsum": (1, lambda r, a: r.cumsum(a, dim=1), lambda t, a: t.cumsum(a, dim=1), lambda a: a.cumsum(axis=1)),
+        "elu": (1, lambda r, a: F(r).elu(a), lambda t, a: F(t).elu(a), None),
+        "softplus": (1, lambda r, a: F(r).softplus(a), lambda t, a: F(t).softplus(a), None),
+        "mish": (1, lambda r, a: F(r).mish(a), lambda t, a: F(t).mish(a), None),
+        "hardswish": (1, lambda r, a: F(r).hardswish(a), lambda t, a: F(t).hardswish(a), None),
+        "gelu_tanh": (1, lambda r, a: F(r).gelu(a, approximate="tanh"), lambda t, a: F(t).gelu(a, approximate="tanh"),
+                      None),
+        "erf": (1, lambda r, a: r.erf(a), lambda t, a: t.erf(a), None),
+        "sin": (1, lambda r, a: r.sin(a), lambda t, a: t.sin(a), lambda a: np.sin(a)),
+        "softmax_dim0": (1, lambda r, a: r.softmax(a, dim=0), lambda t, a: t.softmax(a, dim=0), None),
+        "linear": (2, lambda r, a, b: F(r).linear(a, b), lambda t, a, b: F(t).linear(a, b), lambda a, b: a @ b.T),
         "matmul": (2, lambda r, a, b: r.matmul(a, b), lambda t, a, b: t.matmul(a, b), lambda a, b: a @ b),
         "transpose": (1, lambda r, a: a.t().contiguous(), lambda t, a: a.t().contiguous(),
                       lambda a: np.ascontiguousarray(a.T)),
@@ -127,7 +146,8 @@ def check(name, got, want):
     g, w = to_numpy(got).astype(np.float64), to_numpy(want).astype(np.float64)
     if g.shape != w.shape:
         raise AssertionError(f"{name}: shape {g.shape} != torch {w.shape}")
-    tol = 1e-3 if name in ("matmul", "sum", "mean", "sum_dim", "mean_dim", "sum_dim0") else 1e-5
+    tol = 1e-3 if name in ("matmul", "linear", "sum", "mean", "sum_dim", "mean_dim", "sum_dim0", "prod_dim", "var_dim",
+                           "std", "norm", "logsumexp", "cumsum") else 1e-5
     if not np.allclose(g, w, rtol=tol, atol=tol, equal_nan=True):
         raise AssertionError(f"{name}: rusttorch differs from torch (max abs diff {np.nanmax(np.abs(g - w))})")
 
@@ -156,7 +176,7 @@ def run(args):
                     print(f"unknown op {name}", file=sys.stderr)
                     continue
                 arity, rfn, tfn, nfn = ops[name]
-                if name == "matmul" and size == "4096x4096" and args.quick:
+                if name in ("matmul", "linear") and size == "4096x4096" and args.quick:
                     continue
                 a_in = np.abs(a_np) + np.float32(0.1) if name in ("log", "sqrt") else a_np
                 b_in = np.abs(b_np) + np.float32(0.5) if name == "div" else b_np
