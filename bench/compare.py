@@ -11,7 +11,7 @@ rusttorch is faster).
   python3 bench/compare.py                 # 1 thread and all cores, every op and size
   python3 bench/compare.py --quick         # under a minute
   python3 bench/compare.py --ops add,matmul --sizes 1000x1000 --threads 1
-  python3 bench/compare.py --json out.json --plot out.png
+  python3 bench/compare.py --json out.json --plot out.png --markdown out.md
 """
 import argparse
 import json
@@ -222,6 +222,28 @@ def print_row(r):
           f"{fmt_t(r['numpy_s']):>10} {r['ratio_vs_torch']:>8.2f}x {vn:>9}", flush=True)
 
 
+def write_markdown(rows, path):
+    """One line per (op, size): times at each thread count and the ratio vs torch."""
+    threads = sorted({r["threads"] for r in rows})
+    by_key = {}
+    for r in rows:
+        by_key.setdefault((r["op"], r["size"]), {})[r["threads"]] = r
+    head = "| op | size | " + " | ".join(f"{t} thr: rusttorch / torch / numpy | vs torch" for t in threads) + " |"
+    lines = [head, "|" + "---|" * (2 + 2 * len(threads))]
+    for (op, size), per in by_key.items():
+        cells = []
+        for t in threads:
+            r = per.get(t)
+            if r is None:
+                cells += ["-", "-"]
+                continue
+            cells.append(f"{fmt_t(r['rusttorch_s'])} / {fmt_t(r['torch_s'])} / {fmt_t(r['numpy_s'])}")
+            cells.append(f"**{r['ratio_vs_torch']:.2f}x**" if r["ratio_vs_torch"] >= 1 else f"{r['ratio_vs_torch']:.2f}x")
+        lines.append(f"| {op} | {size} | " + " | ".join(cells) + " |")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
 def plot(rows, path):
     import matplotlib
     matplotlib.use("Agg")
@@ -252,6 +274,7 @@ def main():
     p.add_argument("--quick", action="store_true", help="fewer sizes and repeats: under a minute")
     p.add_argument("--json", help="write the rows to this JSON file")
     p.add_argument("--plot", help="draw the ratios to this PNG file")
+    p.add_argument("--markdown", help="write the table as Markdown (for the README) to this file")
     args = p.parse_args()
     print(f"# rusttorch {getattr(rusttorch, '__version__', '?')} ({rusttorch.backends.cpu.get_cpu_capability()}) "
           f"vs torch {torch.__version__} vs numpy {np.__version__}; {platform.processor() or platform.machine()}, "
@@ -263,6 +286,8 @@ def main():
                        "torch": torch.__version__, "numpy": np.__version__, "rows": rows}, f, indent=1)
     if args.plot:
         plot(rows, args.plot)
+    if args.markdown:
+        write_markdown(rows, args.markdown)
     slower = [r for r in rows if r["ratio_vs_torch"] < 1]
     print(f"\n{len(rows)} rows; rusttorch faster than torch in {len(rows) - len(slower)}; "
           f"geometric mean ratio {np.exp(np.mean([np.log(r['ratio_vs_torch']) for r in rows])):.2f}x" if rows else "no rows")
