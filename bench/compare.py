@@ -154,7 +154,7 @@ def check(name, got, want):
 
 def run(args):
     ops = _ops()
-    names = args.ops.split(",") if args.ops else list(ops)
+    names = args.ops.split(",") if args.ops else (SEED_OPS if args.quick else list(ops))
     sizes = args.sizes.split(",") if args.sizes else (QUICK_SIZES if args.quick else list(SIZES))
     all_threads = os.cpu_count() or 1
     threads = sorted({all_threads if t == "all" else int(t) for t in args.threads.split(",")})
@@ -271,7 +271,7 @@ def main():
     p.add_argument("--ops", help="comma-separated op names (default: all)")
     p.add_argument("--sizes", help=f"comma-separated sizes from {','.join(SIZES)}")
     p.add_argument("--threads", default="1,all", help="comma-separated thread counts; 'all' = every core")
-    p.add_argument("--quick", action="store_true", help="fewer sizes and repeats: under a minute")
+    p.add_argument("--quick", action="store_true", help="the seed's ops, fewer sizes and repeats: under a minute")
     p.add_argument("--json", help="write the rows to this JSON file")
     p.add_argument("--plot", help="draw the ratios to this PNG file")
     p.add_argument("--markdown", help="write the table as Markdown (for the README) to this file")
