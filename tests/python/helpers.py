@@ -84,3 +84,16 @@ def same_error(f_rt, f_torch):
         raise AssertionError("torch did not raise")
     with pytest.raises(expected):
         f_rt()
+
+
+RAISED = object()
+
+
+def torch_or_same_error(f_rt, f_torch):
+    """torch's result; where torch raises, checks that rusttorch raises the same type and returns RAISED."""
+    try:
+        return f_torch()
+    except Exception as e:  # noqa: BLE001
+        with pytest.raises(type(e)):
+            f_rt()
+        return RAISED

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import rusttorch as rt
-from helpers import assert_same, random_array
+from helpers import assert_same, random_array, RAISED, torch_or_same_error
 
 torch = pytest.importorskip("torch")
 
@@ -24,11 +24,8 @@ def tol(dtype):
 
 
 def compare(f_rt, f_torch, dtype):
-    try:
-        expected = f_torch()
-    except Exception as e:  # noqa: BLE001
-        with pytest.raises(type(e)):
-            f_rt()
+    expected = torch_or_same_error(f_rt, f_torch)
+    if expected is RAISED:
         return
     rtol, atol = tol(dtype)
     assert_same(f_rt(), expected, rtol=rtol, atol=atol)

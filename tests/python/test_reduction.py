@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import rusttorch as rt
-from helpers import DTYPES, assert_same, dtype_name, random_array
+from helpers import DTYPES, assert_same, dtype_name, random_array, RAISED, torch_or_same_error
 
 torch = pytest.importorskip("torch")
 
@@ -27,11 +27,8 @@ def tol(t):
 
 
 def compare(f_rt, f_torch, indices_of=None):
-    try:
-        expected = f_torch()
-    except Exception as e:  # noqa: BLE001
-        with pytest.raises(type(e)):
-            f_rt()
+    expected = torch_or_same_error(f_rt, f_torch)
+    if expected is RAISED:
         return
     got = f_rt()
     if isinstance(expected, tuple):  # (values, indices)

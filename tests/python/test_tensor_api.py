@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import rusttorch as rt
-from helpers import DTYPES, FLOATS, assert_same, dtype_name, random_array, same_error
+from helpers import DTYPES, FLOATS, assert_same, dtype_name, random_array, same_error, RAISED, torch_or_same_error
 
 torch = pytest.importorskip("torch")
 
@@ -26,11 +26,8 @@ def both(a):
 
 
 def compare(f_rt, f_torch):
-    try:
-        expected = f_torch()
-    except Exception as e:  # noqa: BLE001
-        with pytest.raises(type(e)):
-            f_rt()
+    expected = torch_or_same_error(f_rt, f_torch)
+    if expected is RAISED:
         return
     got = f_rt()
     if isinstance(expected, torch.Tensor):
