@@ -56,6 +56,8 @@ using UnaryFn = int (*)(const void* in, void* out, int64_t n, int flags, const O
 using CastFn = void (*)(const void* in, void* out, int64_t n);
 // cond is bool; flags bit 0: a is one element, bit 1: b is one element, bit 2: cond is one element.
 using WhereFn = void (*)(const uint8_t* cond, const void* a, const void* b, void* out, int64_t n, int flags);
+// out[i * ld_out + j] = in[j * ld_in + i] for i < rows, j < cols (leading dims in elements).
+using TransposeFn = void (*)(const void* in, int64_t ld_in, void* out, int64_t ld_out, int64_t rows, int64_t cols);
 
 // A null entry means the (op, dtype) pair is not supported; the front-end
 // rejects such calls before it reaches the table.
@@ -65,6 +67,7 @@ struct KernelTable {
   UnaryFn unary[kNumUnaryOps][kNumDTypes];
   CastFn cast[kNumDTypes][kNumDTypes];  // [from][to]
   WhereFn where[kNumDTypes];
+  TransposeFn transpose[4];      // by element size: 1, 2, 4, 8 bytes
   ReduceKernels reduce;          // reductions, activations, softmax (reduce_abi.h)
   GemmKernels gemm;              // matmul microkernels and packing (gemm_abi.h)
 };
