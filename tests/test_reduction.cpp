@@ -291,6 +291,37 @@ TEST_CASE("every reduction gives the same bits with 1, 2 and 7 threads") {
   }
 }
 
+// Rows shorter than two cascade blocks are reduced two at a time, side by
+// side (kernels/common/reduce_impl.inc, rows2_float): each must get the bits
+// it gets alone.
+TEST_CASE("a row reduced beside another gives the bits it gets alone") {
+  for_each_isa([](const std::string& isa) {
+    for (const int64_t n : {1, 7, 64, 71, 500, 512, 513, 1000, 1023}) {
+      const Tensor a = make<float>({3, n}, static_cast<uint64_t>(n), -5, 5);
+      const Tensor b = make<double>({3, n}, static_cast<uint64_t>(n) + 1, -5, 5);
+      for (const Tensor* t : {&a, &b}) {
+        using Fn = std::function<Tensor(const Tensor&)>;
+        const std::vector<std::pair<const char*, Fn>> fns = {
+            {"sum", [](const Tensor& x) { return sum(x, 1); }},
+            {"mean", [](const Tensor& x) { return mean(x, 1); }},
+            {"prod", [](const Tensor& x) { return prod(mul(x, 0.3), 1); }},
+            {"var", [](const Tensor& x) { return var(x, 1); }},
+            {"norm", [](const Tensor& x) { return norm(x, 2, 1); }},
+            {"logsumexp", [](const Tensor& x) { return logsumexp(x, 1); }},
+        };
+        for (const auto& [name, fn] : fns) {
+          const auto together = fn(*t).to_vec<double>();
+          for (int64_t r = 0; r < 3; ++r) {
+            const auto alone = fn(t->slice(0, r, r + 1).contiguous()).to_vec<double>();
+            CHECK_MESSAGE(rt_test::same_values(alone, {together[static_cast<std::size_t>(r)]}),
+                          name << " row " << r << " of " << n << ", isa=" << isa << " dtype=" << dtype_name(t->dtype()));
+          }
+        }
+      }
+    }
+  });
+}
+
 TEST_CASE("integer and bool reductions: int64 results, wrapping, dtype=") {
   const Tensor ai = Tensor::from_vec(std::vector<int32_t>{2147483647, 1, -5, 7}, {2, 2});
   const Tensor ab = Tensor::from_vec(std::vector<bool>{true, false, true, true});
