@@ -230,6 +230,41 @@ TEST_CASE_TEMPLATE("max, min, amax, amin, argmax, argmin are exact and NaN-propa
   }
 }
 
+// The row max/min runs plain vector max/min beside a sum that turns NaN when
+// an element is NaN (or when +inf and -inf meet), which sends the row to an
+// exact loop: NaN anywhere in a row (the 4-vector body, the 1-vector rest,
+// the scalar tail), and rows with both infinities but no NaN.
+TEST_CASE_TEMPLATE("row max/min: NaN at every kind of position, and both infinities", T, float, double) {
+  const T nan = std::numeric_limits<T>::quiet_NaN(), inf = std::numeric_limits<T>::infinity();
+  for_each_isa([&](const std::string& isa) {
+    for (const int64_t n : {1, 9, 33, 64, 100, 1000}) {
+      std::vector<int64_t> spots = {0, n / 2, n - 1};
+      if (n > 40) spots.push_back(n - 9);
+      for (const int64_t at : spots) {
+        auto v = rt_test::random_vec<T>(n, static_cast<uint64_t>(n * 7 + at), -100, 100);
+        v[static_cast<std::size_t>(at)] = nan;
+        const Tensor t = Tensor::from_vec(v, {1, n});
+        INFO("isa=" << isa << " n=" << n << " NaN at " << at);
+        CHECK(std::isnan(amax(t, DimList{1}).template to_vec<T>()[0]));
+        CHECK(std::isnan(amin(t, DimList{1}).template to_vec<T>()[0]));
+        CHECK(argmax(t, 1).template to_vec<int64_t>()[0] == at);
+        CHECK(argmin(t, 1).template to_vec<int64_t>()[0] == at);
+      }
+      if (n < 2) continue;
+      auto v = rt_test::random_vec<T>(n, static_cast<uint64_t>(n), -100, 100);
+      v[static_cast<std::size_t>(n / 3)] = inf;
+      v[static_cast<std::size_t>(n - 1)] = -inf;
+      const Tensor t = Tensor::from_vec(v, {1, n});
+      INFO("isa=" << isa << " n=" << n << " +inf and -inf");
+      CHECK(amax(t, DimList{1}).template to_vec<T>()[0] == inf);
+      CHECK(amin(t, DimList{1}).template to_vec<T>()[0] == -inf);
+      CHECK(argmax(t, 1).template to_vec<int64_t>()[0] == n / 3);
+      CHECK(argmin(t, 1).template to_vec<int64_t>()[0] == n - 1);
+      CHECK(norm(t, INFINITY, 1).template to_vec<T>()[0] == inf);
+    }
+  });
+}
+
 TEST_CASE("a float32 sum of 10^7 random values is within 1e-6 of the float64 sum") {
   const int64_t n = quick() ? 1000000 : 10000000;
   for (double lo : {0.0, -1.0}) {
