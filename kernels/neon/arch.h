@@ -7,8 +7,8 @@
 // so neon disagreed with the scalar path and with x86) and gives NaN for
 // sqrt(inf) and 1/sqrt(+-0). AArch64 has exact FDIV and FSQRT on vectors, so
 // the overloads below use them; they also map the rounding functions to single
-// FRINT instructions instead of xsimd's generic emulation. They must be
-// declared before <xsimd/xsimd.hpp>: xsimd calls `kernel::div<A>(...)` by
+// FRINT instructions instead of xsimd's generic emulation, and fnma to FMLS.
+// They must be declared before <xsimd/xsimd.hpp>: xsimd calls `kernel::div<A>(...)` by
 // qualified name inside templates, which only sees declarations made before
 // the template's definition. An overload for requires_arch<neon64> wins over
 // xsimd's neon one (exact match against derived-to-base conversion).
@@ -31,6 +31,10 @@ batch<float, A> sqrt(batch<float, A> const& x, requires_arch<neon64>) noexcept;
   batch<float, A> name(batch<float, A> const& x, requires_arch<neon64>) noexcept;        \
   template <class A>                                                                       \
   batch<double, A> name(batch<double, A> const& x, requires_arch<neon64>) noexcept;
+template <class A>
+batch<float, A> fnma(batch<float, A> const& x, batch<float, A> const& y, batch<float, A> const& z, requires_arch<neon64>) noexcept;
+template <class A>
+batch<double, A> fnma(batch<double, A> const& x, batch<double, A> const& y, batch<double, A> const& z, requires_arch<neon64>) noexcept;
 RT_NEON64_UNARY_DECL(floor)
 RT_NEON64_UNARY_DECL(ceil)
 RT_NEON64_UNARY_DECL(trunc)
@@ -49,6 +53,17 @@ batch<float, A> div(batch<float, A> const& lhs, batch<float, A> const& rhs, requ
 template <class A>
 batch<float, A> sqrt(batch<float, A> const& x, requires_arch<neon64>) noexcept {
   return vsqrtq_f32(x);
+}
+// z - x y rounded once (FMLS): xsimd 8.1 has fused fma and fms on NEON but
+// computes fnma as -x * y + z, two roundings, where the kernels rely on one
+// (sin/cos reduction, the exp and erfc residuals).
+template <class A>
+batch<float, A> fnma(batch<float, A> const& x, batch<float, A> const& y, batch<float, A> const& z, requires_arch<neon64>) noexcept {
+  return vfmsq_f32(z, x, y);
+}
+template <class A>
+batch<double, A> fnma(batch<double, A> const& x, batch<double, A> const& y, batch<double, A> const& z, requires_arch<neon64>) noexcept {
+  return vfmsq_f64(z, x, y);
 }
 #define RT_NEON64_UNARY_DEF(name, op)                                                      \
   template <class A>                                                                       \
