@@ -69,7 +69,7 @@ void scatter(char* dst, const char* src, int64_t stride, int64_t esize, int64_t 
 // Which operands a run reads or writes in place, which as a scalar (stride 0),
 // which through a buffer.
 enum Mode { kDirect, kScalar, kBuffered };
-bool pick_modes(const Plan& p, const LoopOptions& opt, Mode* mode) {
+void pick_modes(const Plan& p, const LoopOptions& opt, Mode* mode) {
   const int nd = static_cast<int>(p.shape.size());
   const int64_t inner = p.shape[nd - 1];
   int scalars = 0;
@@ -94,13 +94,10 @@ bool pick_modes(const Plan& p, const LoopOptions& opt, Mode* mode) {
     for (int k = 1; k < p.nops && !any_vector; ++k)
       if (mode[k] == kScalar) { mode[k] = kBuffered; any_vector = true; }
   }
-  bool need_buffer = false;
-  for (int k = 0; k < p.nops; ++k) need_buffer |= mode[k] == kBuffered;
-  return need_buffer;
 }
 
 // Runs [begin, end) of the flattened index space.
-int run_tile(const Plan& p, const LoopOptions& opt, const std::function<int(const Run&)>& body, int64_t begin,
+int run_tile(const Plan& p, const Mode* mode, const std::function<int(const Run&)>& body, int64_t begin,
              int64_t end) {
   const int nd = static_cast<int>(p.shape.size());
   const int64_t inner = p.shape[nd - 1];
@@ -112,8 +109,8 @@ int run_tile(const Plan& p, const LoopOptions& opt, const std::function<int(cons
       r /= p.shape[d];
     }
   }
-  Mode mode[kMaxOperands];
-  const bool need_buffer = pick_modes(p, opt, mode);
+  bool need_buffer = false;
+  for (int k = 0; k < p.nops; ++k) need_buffer |= mode[k] == kBuffered;
   alignas(64) char buf[kMaxOperands][kBufElems * 8];
 
   int status = 0;
@@ -278,7 +275,7 @@ int for_each_run(const std::vector<Tensor>& operands, const LoopOptions& opt, co
     return status.load();
   }
   parallel_for(n, opt.grain, [&](int64_t b, int64_t e) {
-    keep(run_tile(plan, opt, body, b, e));
+    keep(run_tile(plan, mode, body, b, e));
   });
   return status.load();
 }
