@@ -1,0 +1,13 @@
+// Arithmetic primitives for sse42 (kernels/primitives_abi.h): the shared
+// implementation compiled with this folder's flags.
+#include <algorithm>
+
+#include "common/isa_prelude.h"
+#include "sse42/arch.h"
+
+namespace rusttorch::kernels::sse42 {
+#include "common/reduce_simd.inc"
+#include "common/primitives_impl.inc"
+
+void fill_primitives(KernelTable& t) { prim::fill(t.primitives); }
+}  // namespace rusttorch::kernels::sse42
