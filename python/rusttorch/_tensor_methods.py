@@ -16,12 +16,24 @@ def reshape(input: Tensor, shape: Sequence[builtins.int]) -> Tensor:
     return input.reshape(shape)
 
 
-def transpose(input: Tensor, dim0: builtins.int, dim1: builtins.int) -> Tensor:
+def transpose(input: Tensor, dim0: Optional[builtins.int] = None, dim1: Optional[builtins.int] = None) -> Tensor:
+    """torch.transpose(input, dim0, dim1); with no dims, the RustTorch design's
+    full transpose: every dim reversed (as numpy.transpose and Tensor.T)."""
+    if dim0 is None and dim1 is None:
+        if not isinstance(input, Tensor):
+            raise TypeError(f"transpose(): argument 'input' must be Tensor, not {type(input).__name__}")
+        return input.permute(dims=tuple(range(input.dim() - 1, -1, -1)))
+    if dim0 is None or dim1 is None:
+        raise TypeError("transpose() takes either no dims (reverse them all) or both dim0 and dim1")
     return input.transpose(dim0, dim1)
 
 
-swapaxes = transpose
-swapdims = transpose
+def swapaxes(input: Tensor, axis0: builtins.int, axis1: builtins.int) -> Tensor:
+    return input.transpose(axis0, axis1)
+
+
+def swapdims(input: Tensor, dim0: builtins.int, dim1: builtins.int) -> Tensor:
+    return input.transpose(dim0, dim1)
 
 
 def permute(input: Tensor, dims: Sequence[builtins.int]) -> Tensor:

@@ -11,22 +11,15 @@ namespace rtpy {
 namespace {
 
 // Transcendental kernels: the GIL is worth releasing earlier than for add.
-constexpr int64_t kReleaseActivationNumel = 4096;
-
 template <class F>
 Tensor released(const Tensor& a, F&& f) {
-  const Tensor x = a;
-  ReleaseGil g(x.numel() >= kReleaseActivationNumel);
-  return f(x);
+  return on_copy_without_gil(Cost::Math, a, f);
 }
 
 template <class F>
 py::object inplace(py::handle self, F&& f) {
   Tensor s = tensor_of(self.ptr());
-  {
-    ReleaseGil g(s.numel() >= kReleaseActivationNumel);
-    f(s);
-  }
+  without_gil(Cost::Math, s.numel(), [&] { f(s); });
   return py::reinterpret_borrow<py::object>(self);
 }
 
@@ -65,10 +58,7 @@ void bind_activation(py::module_& m) {
           Tensor o = tensor_of(out.ptr());
           const Tensor x = a;
           if (o.numel() == 0 && o.shape() != x.shape()) o = Tensor::empty(x.shape(), o.dtype());  // torch resizes an empty out
-          {
-            ReleaseGil g(x.numel() >= kReleaseActivationNumel);
-            fo(o, x);
-          }
+          without_gil(Cost::Math, x.numel(), [&] { fo(o, x); });
           tensor_of(out.ptr()) = o;
           return py::reinterpret_borrow<py::object>(out);
         }, py::arg("input"), py::kw_only(), py::arg("out") = py::none());

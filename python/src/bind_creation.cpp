@@ -32,7 +32,7 @@ DType dtype_or(py::handle d, DType fallback, const char* fn) { return dtype_arg(
 
 Tensor randint_impl(int64_t low, int64_t high, const Shape& shape, DType dtype) {
   const int64_t n = checked_numel(shape);
-  return maybe_release(n, [&] { return Tensor::randint(low, high, shape, dtype); });
+  return without_gil(Cost::Memory, n, [&] { return Tensor::randint(low, high, shape, dtype); });
 }
 
 }  // namespace
@@ -62,7 +62,7 @@ void bind_creation(py::module_& m) {
       [](py::args a, py::handle size, py::handle dtype) {
         const Shape s = sizes(a, size, "zeros");
         const DType d = dtype_or(dtype, rusttorch::kDefaultFloat, "zeros");
-        return maybe_release(checked_numel(s), [&] { return Tensor::zeros(s, d); });
+        return without_gil(Cost::Memory, checked_numel(s), [&] { return Tensor::zeros(s, d); });
       },
       py::arg("size") = py::none(), dtype_kw);
   m.def(
@@ -70,7 +70,7 @@ void bind_creation(py::module_& m) {
       [](py::args a, py::handle size, py::handle dtype) {
         const Shape s = sizes(a, size, "ones");
         const DType d = dtype_or(dtype, rusttorch::kDefaultFloat, "ones");
-        return maybe_release(checked_numel(s), [&] { return Tensor::ones(s, d); });
+        return without_gil(Cost::Memory, checked_numel(s), [&] { return Tensor::ones(s, d); });
       },
       py::arg("size") = py::none(), dtype_kw);
   m.def(
@@ -88,7 +88,7 @@ void bind_creation(py::module_& m) {
         const IntList size{int_list(size_obj.ptr(), "full", "size")};
         const Scalar v = scalar_arg(value, "full", "fill_value");
         const DType d = dtype_or(dtype, v.default_dtype(), "full");
-        return maybe_release(checked_numel(size.v), [&] { return Tensor::full(size.v, v, d); });
+        return without_gil(Cost::Memory, checked_numel(size.v), [&] { return Tensor::full(size.v, v, d); });
       },
       py::arg("size"), py::arg("fill_value"), py::kw_only(), dtype_kw);
   m.def(
@@ -127,7 +127,7 @@ void bind_creation(py::module_& m) {
       [](py::args a, py::handle size, py::handle dtype) {
         const Shape s = sizes(a, size, "rand");
         const DType d = dtype_or(dtype, rusttorch::kDefaultFloat, "rand");
-        return maybe_release(checked_numel(s), [&] { return Tensor::rand(s, d); });
+        return without_gil(Cost::Memory, checked_numel(s), [&] { return Tensor::rand(s, d); });
       },
       py::arg("size") = py::none(), dtype_kw);
   m.def(
@@ -135,7 +135,7 @@ void bind_creation(py::module_& m) {
       [](py::args a, py::handle size, py::handle dtype) {
         const Shape s = sizes(a, size, "randn");
         const DType d = dtype_or(dtype, rusttorch::kDefaultFloat, "randn");
-        return maybe_release(checked_numel(s), [&] { return Tensor::randn(s, d); });
+        return without_gil(Cost::Memory, checked_numel(s), [&] { return Tensor::randn(s, d); });
       },
       py::arg("size") = py::none(), dtype_kw);
   m.def(
@@ -165,28 +165,28 @@ void bind_creation(py::module_& m) {
   m.def("zeros_like", [](const Tensor& t, py::handle dtype) {
         const Shape s = t.shape();
         const DType d = dtype_or(dtype, t.dtype(), "zeros_like");
-        return maybe_release(t.numel(), [&] { return Tensor::zeros(s, d); });
+        return without_gil(Cost::Memory, t.numel(), [&] { return Tensor::zeros(s, d); });
       }, py::arg("input"), py::kw_only(), dtype_kw);
   m.def("ones_like", [](const Tensor& t, py::handle dtype) {
         const Shape s = t.shape();
         const DType d = dtype_or(dtype, t.dtype(), "ones_like");
-        return maybe_release(t.numel(), [&] { return Tensor::ones(s, d); });
+        return without_gil(Cost::Memory, t.numel(), [&] { return Tensor::ones(s, d); });
       }, py::arg("input"), py::kw_only(), dtype_kw);
   m.def("full_like", [](const Tensor& t, py::handle value, py::handle dtype) {
         const Shape s = t.shape();
         const Scalar v = scalar_arg(value, "full_like", "fill_value");
         const DType d = dtype_or(dtype, t.dtype(), "full_like");
-        return maybe_release(t.numel(), [&] { return Tensor::full(s, v, d); });
+        return without_gil(Cost::Memory, t.numel(), [&] { return Tensor::full(s, v, d); });
       }, py::arg("input"), py::arg("fill_value"), py::kw_only(), dtype_kw);
   m.def("rand_like", [](const Tensor& t, py::handle dtype) {
         const Shape s = t.shape();
         const DType d = dtype_or(dtype, t.dtype(), "rand_like");
-        return maybe_release(t.numel(), [&] { return Tensor::rand(s, d); });
+        return without_gil(Cost::Memory, t.numel(), [&] { return Tensor::rand(s, d); });
       }, py::arg("input"), py::kw_only(), dtype_kw);
   m.def("randn_like", [](const Tensor& t, py::handle dtype) {
         const Shape s = t.shape();
         const DType d = dtype_or(dtype, t.dtype(), "randn_like");
-        return maybe_release(t.numel(), [&] { return Tensor::randn(s, d); });
+        return without_gil(Cost::Memory, t.numel(), [&] { return Tensor::randn(s, d); });
       }, py::arg("input"), py::kw_only(), dtype_kw);
   m.def(
       "randint_like",

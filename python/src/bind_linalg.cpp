@@ -9,25 +9,17 @@ namespace {
 
 using BinaryLinalg = Tensor (*)(const Tensor&, const Tensor&);
 
-// Products cost far more than their element count: release the GIL early.
-constexpr int64_t kReleaseLinalgNumel = 2048;
-
+// Products cost far more than their element count: the GIL goes early.
 Tensor run2(BinaryLinalg f, const Tensor& a, const Tensor& b) {
   const Tensor x = a, y = b;
-  ReleaseGil g(x.numel() + y.numel() >= kReleaseLinalgNumel);
-  return f(x, y);
-}
-
-template <class F>
-Tensor run_released(int64_t numel, F&& f) {
-  ReleaseGil g(numel >= kReleaseLinalgNumel);
-  return f();
+  return without_gil(Cost::Product, x.numel() + y.numel(), [&] { return f(x, y); });
 }
 
 }  // namespace
 
 void bind_linalg(py::module_& m) {
-  matmul_fn = [](const Tensor& a, const Tensor& b) { return run2(&rusttorch::matmul, a, b); };
+  // The @ operator's engine call: ops_fast.cpp has released the GIL around it already.
+  matmul_fn = &rusttorch::matmul;
 
   struct Def {
     const char* name;
@@ -48,7 +40,7 @@ void bind_linalg(py::module_& m) {
 
   const auto addmm = [](const Tensor& in, const Tensor& a, const Tensor& b, const Scalar& beta, const Scalar& alpha) {
     const Tensor x = in, y = a, z = b;
-    return run_released(y.numel() + z.numel(), [&] { return rusttorch::addmm(x, y, z, beta, alpha); });
+    return without_gil(Cost::Product, y.numel() + z.numel(), [&] { return rusttorch::addmm(x, y, z, beta, alpha); });
   };
   m.def("addmm", [addmm](const Tensor& in, const Tensor& a, const Tensor& b, const Scalar& beta, const Scalar& alpha,
                          py::handle out) { return with_out(addmm(in, a, b, beta, alpha), out); },
@@ -59,7 +51,7 @@ void bind_linalg(py::module_& m) {
 
   const auto baddbmm = [](const Tensor& in, const Tensor& a, const Tensor& b, const Scalar& beta, const Scalar& alpha) {
     const Tensor x = in, y = a, z = b;
-    return run_released(y.numel() + z.numel(), [&] { return rusttorch::baddbmm(x, y, z, beta, alpha); });
+    return without_gil(Cost::Product, y.numel() + z.numel(), [&] { return rusttorch::baddbmm(x, y, z, beta, alpha); });
   };
   m.def("baddbmm", [baddbmm](const Tensor& in, const Tensor& a, const Tensor& b, const Scalar& beta,
                              const Scalar& alpha, py::handle out) { return with_out(baddbmm(in, a, b, beta, alpha), out); },
@@ -72,7 +64,7 @@ void bind_linalg(py::module_& m) {
       "_linear",
       [](const Tensor& x, const Tensor& w, std::optional<Tensor> bias) {
         const Tensor a = x, b = w, c = bias.value_or(Tensor());
-        return run_released(a.numel() + b.numel(), [&] { return rusttorch::linear(a, b, c); });
+        return without_gil(Cost::Product, a.numel() + b.numel(), [&] { return rusttorch::linear(a, b, c); });
       },
       py::arg("input"), py::arg("weight"), py::arg("bias") = py::none());
 }

@@ -44,9 +44,7 @@ bool is_empty_sequence(py::handle dim) {
 
 template <class F>
 Tensor released(const Tensor& a, F&& f) {
-  const Tensor x = a;
-  ReleaseGil g(x.numel() >= kReleaseGilNumel);
-  return f(x);
+  return on_copy_without_gil(Cost::Memory, a, f);
 }
 
 py::object& namedtuple(const char* name) {  // torch.return_types.max / min
@@ -80,12 +78,8 @@ py::object max_min(const Tensor& a, py::handle dim, bool keepdim) {
   }
   const int64_t d = int_arg(dim.ptr(), name, "dim");
   check_nonempty_dims(a, r::DimList(d), name);
-  const Tensor x = a;
-  r::ValuesIndices vi;
-  {
-    ReleaseGil g(x.numel() >= kReleaseGilNumel);
-    vi = IsMax ? r::max(x, d, keepdim) : r::min(x, d, keepdim);
-  }
+  const r::ValuesIndices vi =
+      on_copy_without_gil(Cost::Memory, a, [&](const Tensor& x) { return IsMax ? r::max(x, d, keepdim) : r::min(x, d, keepdim); });
   return values_indices(name, vi);
 }
 

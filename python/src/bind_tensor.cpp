@@ -182,7 +182,7 @@ py::object to_impl(py::handle self_obj, py::args args, py::kwargs kwargs) {
   const DType target = dtype.value_or(self.dtype());
   if (target == self.dtype() && !copy) return py::reinterpret_borrow<py::object>(self_obj);  // torch returns self
   const Tensor in = self;
-  Tensor r = maybe_release(self.numel(), [&] { return target == in.dtype() ? in.clone() : in.to(target); });
+  Tensor r = without_gil(Cost::Memory, self.numel(), [&] { return target == in.dtype() ? in.clone() : in.to(target); });
   return py::reinterpret_steal<py::object>(wrap(std::move(r)));
 }
 
@@ -258,7 +258,7 @@ void bind_tensor_methods(py::module_& m) {
   // ---- views ----
   def_method("reshape", [](const Tensor& t, py::args shape) {
     const Shape s = varargs_shape(shape, "reshape");
-    return maybe_release(t.numel(), [&] { return t.reshape(s); });
+    return on_copy_without_gil(Cost::Memory, t, [&](const Tensor& x) { return x.reshape(s); });
   });
   def_method("view", [](const Tensor& t, py::args shape) {
     if (PyTuple_GET_SIZE(shape.ptr()) == 1) {
@@ -294,7 +294,7 @@ void bind_tensor_methods(py::module_& m) {
     return r;
   }, py::arg("dim") = py::none());
   def_method("flatten", [](const Tensor& t, int64_t s, int64_t e) {
-    return maybe_release(t.numel(), [&] { return t.flatten(s, e); });
+    return on_copy_without_gil(Cost::Memory, t, [&](const Tensor& x) { return x.flatten(s, e); });
   }, py::arg("start_dim") = 0, py::arg("end_dim") = -1);
   def_method("narrow", [](const Tensor& t, int64_t d, int64_t s, int64_t l) { return t.narrow(d, s, l); },
              py::arg("dim"), py::arg("start"), py::arg("length"));
@@ -308,17 +308,17 @@ void bind_tensor_methods(py::module_& m) {
   def_method("copy_", [](py::handle self, py::handle src) {
     Tensor s = tensor_of(self.ptr());
     const Tensor v = as_tensor_arg(src.ptr(), s.dtype());
-    maybe_release(s.numel(), [&] { s.copy_(v); });
+    without_gil(Cost::Memory, s.numel(), [&] { s.copy_(v); });
     return py::reinterpret_borrow<py::object>(self);
   }, py::arg("src"));
   def_method("fill_", [](py::handle self, const Scalar& v) {
     Tensor s = tensor_of(self.ptr());
-    maybe_release(s.numel(), [&] { s.fill_(v); });
+    without_gil(Cost::Memory, s.numel(), [&] { s.fill_(v); });
     return py::reinterpret_borrow<py::object>(self);
   }, py::arg("value"));
   def_method("zero_", [](py::handle self) {
     Tensor s = tensor_of(self.ptr());
-    maybe_release(s.numel(), [&] { s.fill_(Scalar(int64_t{0})); });
+    without_gil(Cost::Memory, s.numel(), [&] { s.fill_(Scalar(int64_t{0})); });
     return py::reinterpret_borrow<py::object>(self);
   });
 }

@@ -27,12 +27,11 @@ void def_method(const char* name, Func&& f, const Extra&... extra) {
   py::setattr(cls, name, cf);
 }
 
-// The GIL is released around `f` when `numel` is large; tensors used inside
-// must be locals (copies), not references into Python objects.
+// f(x) on an owned copy x of `a` (see gil.h), without the GIL when worth it.
 template <typename F>
-auto maybe_release(int64_t numel, F&& f) -> decltype(f()) {
-  ReleaseGil g(numel >= kReleaseGilNumel);
-  return f();
+auto on_copy_without_gil(Cost cost, const Tensor& a, F&& f) {
+  const Tensor x = a;
+  return without_gil(cost, x.numel(), [&] { return f(x); });
 }
 
 // Returns `r`, or copies it into `out` (resizing an empty out, as torch) and returns out.

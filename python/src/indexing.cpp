@@ -296,10 +296,7 @@ PyObject* tensor_getitem(PyObject* self, PyObject* index) {
   if (adv.empty()) return wrap(std::move(r));
   const Plan p = plan_advanced(r, adv);
   Tensor out = Tensor::empty(p.shape, r.dtype());
-  {
-    ReleaseGil g(out.numel() >= kReleaseGilNumel);
-    move_all<true>(p, r, out);
-  }
+  without_gil(Cost::Memory, out.numel(), [&] { move_all<true>(p, r, out); });
   return wrap(std::move(out));
   RTPY_CATCH(nullptr)
 }
@@ -329,12 +326,10 @@ int tensor_setitem(PyObject* self, PyObject* index, PyObject* value) {
   }
   if (adv.empty()) {
     if (scalar_value) {
-      ReleaseGil g(r.numel() >= kReleaseGilNumel);
-      r.fill_(s);
+      without_gil(Cost::Memory, r.numel(), [&] { r.fill_(s); });
     } else {
       const Tensor v = fit_value(as_tensor_arg(value, t.dtype()), r.shape());
-      ReleaseGil g(r.numel() >= kReleaseGilNumel);
-      r.copy_(v);
+      without_gil(Cost::Memory, r.numel(), [&] { r.copy_(v); });
     }
     return 0;
   }
@@ -347,10 +342,7 @@ int tensor_setitem(PyObject* self, PyObject* index, PyObject* value) {
     throw rusttorch::Error("shape mismatch: value tensor of shape " + rusttorch::shape_str(v.shape()) +
                            " cannot be broadcast to indexing result of shape " + rusttorch::shape_str(p.shape));
   }
-  {
-    ReleaseGil g(dense.numel() >= kReleaseGilNumel);
-    move_all<false>(p, r, dense);
-  }
+  without_gil(Cost::Memory, dense.numel(), [&] { move_all<false>(p, r, dense); });
   return 0;
   RTPY_CATCH(-1)
 }

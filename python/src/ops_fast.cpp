@@ -375,23 +375,17 @@ PyObject* binary_result(int op, const Opnd& a_in, const Opnd& b, const Extra& x,
   if (!out_obj && !x.has_alpha && x.mode == RoundingMode::None)
     if (PyObject* r = try_fast(op, a, b)) return r;
   const Operand oa = a.operand(), ob = b.operand();
-  const bool release = std::max(numel_of(a), numel_of(b)) >= kReleaseGilNumel;
+  // (matmul_fn, called inside, releases nothing itself.)
+  const Cost cost = op == kMatmul ? Cost::Product : Cost::Memory;
+  const int64_t n = op == kMatmul ? numel_of(a) + numel_of(b) : std::max(numel_of(a), numel_of(b));
   if (out_obj) {
     Tensor out = out_tensor(out_obj, fn);
-    {
-      ReleaseGil g(release);
-      engine_binary_out(op, out, oa, ob, x);
-    }
+    without_gil(cost, n, [&] { engine_binary_out(op, out, oa, ob, x); });
     tensor_of(out_obj) = std::move(out);
     Py_INCREF(out_obj);
     return out_obj;
   }
-  Tensor r;
-  {
-    ReleaseGil g(release);
-    r = engine_binary(op, oa, ob, x);
-  }
-  return wrap(std::move(r));
+  return wrap(without_gil(cost, n, [&] { return engine_binary(op, oa, ob, x); }));
 }
 
 void inplace_apply(int op, PyObject* self, const Opnd& b, const Extra& x) {
@@ -403,13 +397,12 @@ void inplace_apply(int op, PyObject* self, const Opnd& b, const Extra& x) {
   }
   if (!x.has_alpha && x.mode == RoundingMode::None && try_fast_inplace(op, s, b)) return;
   const Operand ob = b.operand();
-  const bool release = std::max(s.numel(), numel_of(b)) >= kReleaseGilNumel;
-  if (!release) {
+  if (!worth_releasing(Cost::Memory, std::max(s.numel(), numel_of(b)))) {
     engine_binary_inplace(op, s, ob, x);
     return;
   }
-  Tensor copy = s;
-  ReleaseGil g(true);
+  Tensor copy = s;  // owned: self may be rebound while the GIL is released
+  GilRelease g(true);
   engine_binary_inplace(op, copy, ob, x);
 }
 
@@ -544,26 +537,21 @@ void engine_unary_inplace(int op, Tensor& a) {
   throw r::Error("unknown unary op");
 }
 
+// Writes op(a) into out_obj (a must be owned when the GIL may be released).
+PyObject* unary_out(int op, PyObject* out_obj, const Tensor& a, const char* fn) {
+  Tensor out = out_tensor(out_obj, fn);
+  without_gil(Cost::Memory, a.numel(), [&] { engine_unary_out(op, out, a); });
+  tensor_of(out_obj) = std::move(out);
+  Py_INCREF(out_obj);
+  return out_obj;
+}
+
 PyObject* unary_result(int op, const Tensor& a, PyObject* out_obj, const char* fn) {
-  const bool release = a.numel() >= kReleaseGilNumel;
-  if (out_obj) {
-    Tensor out = out_tensor(out_obj, fn);
-    {
-      ReleaseGil g(release);
-      engine_unary_out(op, out, a);
-    }
-    tensor_of(out_obj) = std::move(out);
-    Py_INCREF(out_obj);
-    return out_obj;
-  }
-  if (!release) return wrap(engine_unary(op, a));
-  const Tensor in = a;
-  Tensor r;
-  {
-    ReleaseGil g(true);
-    r = engine_unary(op, in);
-  }
-  return wrap(std::move(r));
+  const bool release = worth_releasing(Cost::Memory, a.numel());
+  if (!release) return out_obj ? unary_out(op, out_obj, a, fn) : wrap(engine_unary(op, a));
+  const Tensor in = a;  // owned: a's Python object may be rebound while the GIL is released
+  if (out_obj) return unary_out(op, out_obj, in, fn);
+  return wrap(without_gil(Cost::Memory, in.numel(), [&] { return engine_unary(op, in); }));
 }
 
 template <int OP>
@@ -587,11 +575,11 @@ template <int OP>
 PyObject* method_unary_inplace(PyObject* self, PyObject*) {
   RTPY_TRY
   Tensor& s = tensor_of(self);
-  if (s.numel() < kReleaseGilNumel) {
+  if (!worth_releasing(Cost::Memory, s.numel())) {
     engine_unary_inplace(OP, s);
   } else {
-    Tensor copy = s;
-    ReleaseGil g(true);
+    Tensor copy = s;  // owned: self may be rebound while the GIL is released
+    GilRelease g(true);
     engine_unary_inplace(OP, copy);
   }
   Py_INCREF(self);
@@ -612,24 +600,15 @@ std::optional<Operand> bound(PyObject* o, const char* fn, const char* name) {
 
 PyObject* clamp_common(const Tensor& a, PyObject* lo_o, PyObject* hi_o, PyObject* out_obj, const char* fn) {
   const auto lo = bound(lo_o, fn, "min"), hi = bound(hi_o, fn, "max");
-  const bool release = a.numel() >= kReleaseGilNumel;
+  const Tensor in = a;  // owned: a's Python object may be rebound while the GIL is released
   if (out_obj) {
     Tensor out = out_tensor(out_obj, fn);
-    {
-      ReleaseGil g(release);
-      rusttorch::clamp_out(out, a, lo, hi);
-    }
+    without_gil(Cost::Memory, in.numel(), [&] { rusttorch::clamp_out(out, in, lo, hi); });
     tensor_of(out_obj) = std::move(out);
     Py_INCREF(out_obj);
     return out_obj;
   }
-  const Tensor in = a;
-  Tensor r;
-  {
-    ReleaseGil g(release);
-    r = rusttorch::clamp(in, lo, hi);
-  }
-  return wrap(std::move(r));
+  return wrap(without_gil(Cost::Memory, in.numel(), [&] { return rusttorch::clamp(in, lo, hi); }));
 }
 
 PyObject* func_clamp(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
@@ -655,11 +634,11 @@ PyObject* method_clamp_(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
   if (!parse_args("clamp_", {"min", "max"}, 2, 0, args, nargs, kwnames, v)) return nullptr;
   const auto lo = bound(v[0], "clamp_", "min"), hi = bound(v[1], "clamp_", "max");
   Tensor& s = tensor_of(self);
-  if (s.numel() < kReleaseGilNumel) {
+  if (!worth_releasing(Cost::Memory, s.numel())) {
     rusttorch::clamp_(s, lo, hi);
   } else {
-    Tensor copy = s;
-    ReleaseGil g(true);
+    Tensor copy = s;  // owned: self may be rebound while the GIL is released
+    GilRelease g(true);
     rusttorch::clamp_(copy, lo, hi);
   }
   Py_INCREF(self);
@@ -677,12 +656,7 @@ PyObject* where_common(PyObject* cond, const Operand& a, const Operand& b) {
   if (!is_tensor(cond)) arg_type_error("where", "condition", 1, cond);
   const Tensor c = tensor_of(cond);
   const int64_t n = std::max({c.numel(), a.is_scalar() ? 1 : a.tensor().numel(), b.is_scalar() ? 1 : b.tensor().numel()});
-  Tensor r;
-  {
-    ReleaseGil g(n >= kReleaseGilNumel);
-    r = rusttorch::where(c, a, b);
-  }
-  return wrap(std::move(r));
+  return wrap(without_gil(Cost::Memory, n, [&] { return rusttorch::where(c, a, b); }));
 }
 
 }  // namespace

@@ -16,6 +16,8 @@
 
 #include <rusttorch/rusttorch.h>
 
+#include "gil.h"
+
 namespace rtpy {
 
 using rusttorch::DType;
@@ -89,23 +91,6 @@ PyObject* tensor_tolist(const Tensor& t);
 Tensor tensor_from_data(PyObject* data, PyObject* dtype_obj);  // rusttorch.tensor()
 // A tensor operand for places that accept "tensor-like" values (lists, numbers).
 Tensor as_tensor_arg(PyObject* o, DType dtype_if_number);
-
-// ---- GIL ----
-// Ops on at least this many elements release the GIL while the kernels run.
-inline constexpr int64_t kReleaseGilNumel = int64_t{1} << 15;
-
-class ReleaseGil {
- public:
-  explicit ReleaseGil(bool release) : state_(release ? PyEval_SaveThread() : nullptr) {}
-  ~ReleaseGil() {
-    if (state_) PyEval_RestoreThread(state_);
-  }
-  ReleaseGil(const ReleaseGil&) = delete;
-  ReleaseGil& operator=(const ReleaseGil&) = delete;
-
- private:
-  PyThreadState* state_;
-};
 
 // ---- pieces defined in other files, assembled by module.cpp ----
 bool init_tensor_type(PyObject* module);   // tensor_type.cpp

@@ -253,12 +253,7 @@ PyObject* m_contiguous(PyObject* self, PyObject*) {
 PyObject* m_clone(PyObject* self, PyObject*) {
   RTPY_TRY
   const Tensor t = tensor_of(self);
-  Tensor r;
-  {
-    ReleaseGil g(t.numel() >= kReleaseGilNumel);
-    r = t.clone();
-  }
-  return wrap(std::move(r));
+  return wrap(without_gil(Cost::Memory, t.numel(), [&] { return t.clone(); }));
   RTPY_CATCH(nullptr)
 }
 
@@ -271,12 +266,7 @@ PyObject* m_cast(PyObject* self, PyObject*) {
     return self;
   }
   const Tensor in = t;
-  Tensor r;
-  {
-    ReleaseGil g(t.numel() >= kReleaseGilNumel);
-    r = in.to(D);
-  }
-  return wrap(std::move(r));
+  return wrap(without_gil(Cost::Memory, in.numel(), [&] { return in.to(D); }));
   RTPY_CATCH(nullptr)
 }
 

@@ -141,3 +141,30 @@ def test_matmul_errors_and_inplace():
     y = x
     x @= rt.eye(2)  # no in-place matmul: rebinds x, as torch
     assert y is not x and x.tolist() == [[1.0, 1.0], [1.0, 1.0]]
+
+
+def test_matmul_operator_at_sizes_that_release_the_gil():
+    """`a @ b` once aborted the interpreter (the GIL released twice) from 32768
+    operand elements on; run in a child process so a crash fails this test
+    instead of killing the runner."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent("""
+        import numpy as np, rusttorch as rt
+        rng = np.random.default_rng(0)
+        for m, k, n in [(200, 200, 200), (300, 301, 302), (129, 257, 129), (64, 64, 64), (1, 5000, 1)]:
+            a = rng.standard_normal((m, k)).astype(np.float32)
+            b = rng.standard_normal((k, n)).astype(np.float32)
+            ra, rb = rt.from_numpy(a), rt.from_numpy(b)
+            for c in (ra @ rb, ra.__matmul__(rb), rb.__rmatmul__(ra)):
+                np.testing.assert_allclose(c.numpy(), a.astype(np.float64) @ b, rtol=1e-4, atol=1e-3 * np.sqrt(k))
+        x = rt.from_numpy(rng.standard_normal((257, 129)).astype(np.float32))
+        np.testing.assert_allclose((x.t() @ x).numpy(), x.numpy().T.astype(np.float64) @ x.numpy(), rtol=1e-4, atol=0.05)
+        y = rt.from_numpy(rng.standard_normal((4, 100, 100)).astype(np.float32))
+        np.testing.assert_allclose((y @ y).numpy(), y.numpy().astype(np.float64) @ y.numpy(), rtol=1e-4, atol=0.01)
+        print("ok")
+    """)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", f"exit {r.returncode}: {r.stderr[-2000:]}"

@@ -371,3 +371,23 @@ def test_index_select_masked_fill():
     assert_same(r2, t2)
     ri, ti = r.long(), t.long()
     assert_same(ri.masked_fill(m_r, 2.7), ti.masked_fill(m_t, 2.7))
+
+
+@pytest.mark.parametrize("shape", [(), (5,), (3, 4), (2, 3, 4), (2, 1, 3, 5)])
+def test_transpose_without_dims_reverses_them(shape):
+    """The RustTorch design's full transpose: rusttorch.transpose(x) reverses
+    every dim (torch spells it x.permute(reversed dims)); with two dims it is
+    torch.transpose."""
+    a = random_array(np.random.default_rng(len(shape)), shape, "float32")
+    r, t = both(a)
+    full = rt.transpose(r)
+    assert tuple(full.shape) == tuple(reversed(shape))
+    assert_same(full, t.permute(tuple(reversed(range(len(shape))))))
+    if len(shape) >= 2:
+        assert_same(rt.transpose(r, 0, -1), torch.transpose(t, 0, -1))
+        assert_same(rt.swapaxes(r, 0, 1), torch.swapaxes(t, 0, 1))
+        assert_same(rt.swapdims(r, 1, 0), torch.swapdims(t, 1, 0))
+    with pytest.raises(TypeError):
+        rt.transpose(r, 0)
+    with pytest.raises(TypeError):
+        rt.transpose([1, 2])
