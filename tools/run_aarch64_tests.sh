@@ -72,4 +72,8 @@ lap "build"
 RUSTTORCH_TEST_QUICK=1 meson test -C "$BUILD" --suite cpp --no-rebuild --print-errorlogs \
   --num-processes "$JOBS" "$@" | tee "$BUILD/meson-test.out"
 lap "test"
+# The NEON object must hold its fused multiply-adds (FMLA/FMLS): the census
+# reads the disassembly, so it needs no aarch64 CPU.
+python3 tools/check_isa_instructions.py --objdump aarch64-linux-gnu-objdump "$BUILD"/kernels/rt_kernels_*.o \
+  | tee "$BUILD/isa-instructions.out"
 printf 'aarch64: total %ds\n' $((SECONDS - T0))

@@ -65,6 +65,7 @@ if [[ ",$SKIP," != *",aarch64,"* ]]; then
   step "aarch64 cross build, C++ tests under qemu-aarch64-static"
   bash tools/run_aarch64_tests.sh
   count_ok build-aarch64/meson-test.out
+  PASSED=$((PASSED + 1))  # the NEON instruction census (the script fails on a miss)
 fi
 
 step "all tests passed"
