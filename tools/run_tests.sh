@@ -20,6 +20,7 @@ JOBS=${JOBS:-$(nproc)}
 T_STEP=$SECONDS
 step() { printf '(%ds)\n\n=== %s\n' $((SECONDS - T_STEP)) "$*"; T_STEP=$SECONDS; }
 PASSED=0
+EMULATED=()  # --emulated ISA:where for the closing ISA report
 # Adds the "Ok:" count of a meson test run (its output in $1) to PASSED.
 count_ok() { local n; n=$(grep -E '^Ok:' "$1" | tail -1 | awk '{print $2}'); PASSED=$((PASSED + ${n:-0})); }
 
@@ -44,6 +45,8 @@ if [[ ",$SKIP," != *",qemu,"* ]]; then
   step "C++ tests on emulated CPUs (qemu-x86_64-static)"
   bash tools/run_emulated_tests.sh build-ci | tee build-ci/emulated.out
   PASSED=$((PASSED + $(grep -c ': ok' build-ci/emulated.out)))
+  EMULATED+=(--emulated "scalar:qemu Nehalem and Haswell" --emulated "sse42:qemu Nehalem and Haswell"
+             --emulated "avx2:qemu Haswell")
 fi
 
 if [[ ",$SKIP," != *",asan,"* ]]; then
@@ -66,7 +69,9 @@ if [[ ",$SKIP," != *",aarch64,"* ]]; then
   bash tools/run_aarch64_tests.sh
   count_ok build-aarch64/meson-test.out
   PASSED=$((PASSED + 1))  # the NEON instruction census (the script fails on a miss)
+  EMULATED+=(--emulated "scalar:qemu-aarch64" --emulated "neon:qemu-aarch64")
 fi
 
 step "all tests passed"
+python3 tools/isa_report.py build-ci "${EMULATED[@]}"
 echo "$PASSED passed, 0 failed (total ${SECONDS}s)"
