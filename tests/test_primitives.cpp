@@ -54,7 +54,8 @@ void check_fused(const k::PrimitiveKernels& prim, k::FusedFn<T> const* fns, cons
   random_operands<T>(n, 42, x, y, z);
   const char* names[] = {"fma", "fms", "fnma", "fnms"};
   for (int op = 0; op < k::kNumFusedOps; ++op) {
-    INFO(type << " " << names[op]);
+    const std::string what = std::string(type) + " " + names[op];
+    INFO(what);
     REQUIRE(static_cast<bool>(fns[op]));
     fns[op](x.data(), y.data(), z.data(), out.data(), n);
     int64_t wrong = 0, discriminating = 0;
@@ -73,7 +74,8 @@ void check_fused(const k::PrimitiveKernels& prim, k::FusedFn<T> const* fns, cons
 
 template <class T>
 void check_two_prod(k::TwoProdFn<T> fn, const char* type) {
-  INFO(type << " two_prod");
+  const std::string what = std::string(type) + " two_prod";
+  INFO(what);
   REQUIRE(static_cast<bool>(fn));
   const int64_t n = 1003;
   std::vector<T> a, b, unused, hi(n), lo(n);

@@ -7,7 +7,8 @@
 // so neon disagreed with the scalar path and with x86) and gives NaN for
 // sqrt(inf) and 1/sqrt(+-0). AArch64 has exact FDIV and FSQRT on vectors, so
 // the overloads below use them; they also map the rounding functions to single
-// FRINT instructions instead of xsimd's generic emulation, and fnma to FMLS.
+// FRINT instructions instead of xsimd's generic emulation, and fnma and fnms
+// to FMLS.
 // They must be declared before <xsimd/xsimd.hpp>: xsimd calls `kernel::div<A>(...)` by
 // qualified name inside templates, which only sees declarations made before
 // the template's definition. An overload for requires_arch<neon64> wins over
@@ -35,6 +36,10 @@ template <class A>
 batch<float, A> fnma(batch<float, A> const& x, batch<float, A> const& y, batch<float, A> const& z, requires_arch<neon64>) noexcept;
 template <class A>
 batch<double, A> fnma(batch<double, A> const& x, batch<double, A> const& y, batch<double, A> const& z, requires_arch<neon64>) noexcept;
+template <class A>
+batch<float, A> fnms(batch<float, A> const& x, batch<float, A> const& y, batch<float, A> const& z, requires_arch<neon64>) noexcept;
+template <class A>
+batch<double, A> fnms(batch<double, A> const& x, batch<double, A> const& y, batch<double, A> const& z, requires_arch<neon64>) noexcept;
 RT_NEON64_UNARY_DECL(floor)
 RT_NEON64_UNARY_DECL(ceil)
 RT_NEON64_UNARY_DECL(trunc)
@@ -64,6 +69,16 @@ batch<float, A> fnma(batch<float, A> const& x, batch<float, A> const& y, batch<f
 template <class A>
 batch<double, A> fnma(batch<double, A> const& x, batch<double, A> const& y, batch<double, A> const& z, requires_arch<neon64>) noexcept {
   return vfmsq_f64(z, x, y);
+}
+// -(x y) - z rounded once: xsimd 8.1 has no NEON fnms at all (generic, two
+// roundings; found by tests/test_primitives.cpp). -z is exact.
+template <class A>
+batch<float, A> fnms(batch<float, A> const& x, batch<float, A> const& y, batch<float, A> const& z, requires_arch<neon64>) noexcept {
+  return vfmsq_f32(vnegq_f32(z), x, y);
+}
+template <class A>
+batch<double, A> fnms(batch<double, A> const& x, batch<double, A> const& y, batch<double, A> const& z, requires_arch<neon64>) noexcept {
+  return vfmsq_f64(vnegq_f64(z), x, y);
 }
 #define RT_NEON64_UNARY_DEF(name, op)                                                      \
   template <class A>                                                                       \
