@@ -34,7 +34,7 @@ Tensor& Tensor::copy_(const Tensor& src) {
 
 Tensor& Tensor::fill_(Scalar value) {
   if (!defined()) throw Error("fill_: tensor is undefined");
-  return copy_(Tensor::scalar_tensor(value, dtype_));
+  return copy_(Tensor::full(Shape{}, value, dtype_));  // checked: the value must fit
 }
 
 Tensor Tensor::clone() const {

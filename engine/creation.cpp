@@ -1,6 +1,9 @@
 // Factory functions: empty, zeros, ones, full, arange, linspace, eye, *_like.
 #include <cmath>
+#include <cstdint>
 #include <cstring>
+#include <limits>
+#include <string>
 
 #include "parallel.h"
 #include "rusttorch/tensor.h"
@@ -44,7 +47,30 @@ Tensor Tensor::zeros(const Shape& shape, DType dtype) {
 
 Tensor Tensor::ones(const Shape& shape, DType dtype) { return full(shape, Scalar(1), dtype); }
 
-Tensor Tensor::full(const Shape& shape, Scalar value, DType dtype) {
+namespace {
+
+// torch's checked conversion of a fill value (full, fill_, assignment of a
+// number): it must fit the dtype; inf and nan fit only the floats. Bounds are
+// compared in double, as torch does (so 2^63 passes for int64).
+void check_fill_value(Scalar v, DType dtype) {
+  const char* type = dtype == DType::Int32 ? "int" : dtype == DType::Int64 ? "int64_t" : "float";
+  bool fits = true;
+  if (dtype == DType::Float32) {
+    const double x = v.to_double();
+    fits = !std::isfinite(x) || std::fabs(x) <= static_cast<double>(std::numeric_limits<float>::max());
+  } else if (dtype == DType::Int32 || dtype == DType::Int64) {
+    const double lo = dtype == DType::Int32 ? -2147483648.0 : -9223372036854775808.0;
+    const double hi = dtype == DType::Int32 ? 2147483647.0 : 9223372036854775807.0;
+    if (v.kind() == Scalar::Kind::Float) {
+      fits = v.to_double() >= lo && v.to_double() <= hi;  // false for nan
+    } else if (v.kind() == Scalar::Kind::Int) {
+      fits = dtype == DType::Int64 || (v.to_int() >= INT32_MIN && v.to_int() <= INT32_MAX);
+    }
+  }
+  if (!fits) throw Error(std::string("value cannot be converted to type ") + type + " without overflow");
+}
+
+Tensor filled(const Shape& shape, Scalar value, DType dtype) {
   Tensor t = TensorAccess::alloc(shape, dtype);
   if (is_floating(dtype)) {
     const double v = value.to_double();
@@ -59,9 +85,18 @@ Tensor Tensor::full(const Shape& shape, Scalar value, DType dtype) {
   return t;
 }
 
+}  // namespace
+
+Tensor Tensor::full(const Shape& shape, Scalar value, DType dtype) {
+  check_fill_value(value, dtype);
+  return filled(shape, value, dtype);
+}
+
 Tensor Tensor::full(const Shape& shape, Scalar value) { return full(shape, value, value.default_dtype()); }
 
-Tensor Tensor::scalar_tensor(Scalar value, DType dtype) { return full(Shape{}, value, dtype); }
+// Unchecked, as torch wraps a number operand of an op into the op's dtype
+// (int32 tensor + 2**40 wraps).
+Tensor Tensor::scalar_tensor(Scalar value, DType dtype) { return filled(Shape{}, value, dtype); }
 
 Tensor Tensor::arange(Scalar end) { return arange(Scalar(0), end, Scalar(1)); }
 

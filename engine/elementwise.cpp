@@ -189,6 +189,12 @@ Tensor unary_into(int op, const Tensor& a, Tensor* out, bool in_place, const k::
   const auto fn = detail::active_kernels().unary[op][static_cast<int>(compute)];
   if (!fn) not_implemented(name, compute);
   const DType out_dtype = k::unary_writes_bool(op) ? DType::Bool : compute;
+  // torch casts the results of the float functions and logical_not into an
+  // out= of another dtype, but not those of these (its unary_op, not unary_float_op).
+  const bool exact_out = op == k::kNeg || op == k::kAbs || op == k::kSign || op == k::kBitNot || op == k::kClamp;
+  if (exact_out && out && !in_place && out->defined() && out->dtype() != out_dtype)
+    throw Error(std::string("Found dtype ") + torch_type_name(out->dtype()) + " but expected " +
+                torch_type_name(out_dtype));
   Destination dest = prepare_out(out, a.shape(), out_dtype, in_place);
   const Tensor ta = a.to(compute);
   avoid_partial_overlap(dest, {&ta});

@@ -297,11 +297,13 @@ Tensor full_of(const Shape& shape, double v, DType dt) { return Tensor::full(sha
 
 DType sum_dtype(DType in) { return is_floating(in) ? in : DType::Int64; }
 
-// The kernel input for a sum-like op with a requested dtype: float32 inputs
-// stay as they are for a float64 result (they are accumulated in double).
-Tensor convert_for(const Tensor& a, DType want) {
+// The kernel input for a sum-like op with a requested dtype. Float32 inputs
+// stay as they are for a float64 result only where the kernel widens every
+// element to double (prod); the float32 sum adds in float first, so a
+// float64 sum or mean converts the input, as torch does.
+Tensor convert_for(const Tensor& a, DType want, int op) {
   if (a.dtype() == want) return a;
-  if (a.dtype() == DType::Float32 && want == DType::Float64) return a;
+  if (op != k::kRedSum && a.dtype() == DType::Float32 && want == DType::Float64) return a;
   return a.to(want);
 }
 
@@ -321,7 +323,7 @@ Tensor reduce_to(int op, const Tensor& a, const Reduced& r, bool keepdim, DType 
 Tensor sum_impl(const Tensor& a, const DimList& dim, bool keepdim, std::optional<DType> dtype) {
   detail::check_defined(a, "sum");
   const DType out = dtype ? *dtype : sum_dtype(a.dtype());
-  const Tensor x = convert_for(a, out);
+  const Tensor x = convert_for(a, out, k::kRedSum);
   return reduce_to(k::kRedSum, x, reduced_dims(x, dim), keepdim, out);
 }
 
@@ -341,7 +343,7 @@ DType mean_dtype(const Tensor& a, std::optional<DType> dtype, const char* name) 
 Tensor mean_impl(const Tensor& a, const DimList& dim, bool keepdim, std::optional<DType> dtype) {
   detail::check_defined(a, "mean");
   const DType out = mean_dtype(a, dtype, "mean");
-  const Tensor x = convert_for(a, out);
+  const Tensor x = convert_for(a, out, k::kRedSum);
   const Reduced r = reduced_dims(x, dim);
   const int64_t n = reduced_numel(x, r);
   const Shape shape = out_shape_of(x, r, keepdim);
@@ -406,7 +408,7 @@ namespace {
 Tensor prod_impl(const Tensor& a, const DimList& dim, bool keepdim, std::optional<DType> dtype) {
   detail::check_defined(a, "prod");
   const DType out = dtype ? *dtype : sum_dtype(a.dtype());
-  const Tensor x = convert_for(a, out);
+  const Tensor x = convert_for(a, out, k::kRedProd);
   return reduce_to(k::kRedProd, x, reduced_dims(x, dim), keepdim, out, nullptr, 1.0);
 }
 }  // namespace

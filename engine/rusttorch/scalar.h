@@ -11,7 +11,9 @@ namespace rusttorch {
 class Scalar {
  public:
   enum class Kind { Bool, Int, Float };
-  Scalar(double v) : kind_(Kind::Float), d_(v), i_(static_cast<int64_t>(v)) {}  // NOLINT
+  // (i_ of a double that no int64 holds, inf or nan: INT64_MIN, as x86's
+  // conversion gives, instead of undefined behaviour.)
+  Scalar(double v) : kind_(Kind::Float), d_(v), i_(v >= -0x1p63 && v < 0x1p63 ? static_cast<int64_t>(v) : INT64_MIN) {}  // NOLINT
   Scalar(float v) : Scalar(static_cast<double>(v)) {}                          // NOLINT
   Scalar(bool v) : kind_(Kind::Bool), d_(v), i_(v) {}                          // NOLINT
   template <class I, std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, bool>, int> = 0>

@@ -3,6 +3,7 @@
 #include <rusttorch/linalg.h>
 
 #include "casters.h"
+#include "op_util.h"
 
 namespace rtpy {
 namespace {
@@ -15,6 +16,45 @@ Tensor run2(BinaryLinalg f, const Tensor& a, const Tensor& b) {
   return without_gil(Cost::Product, x.numel() + y.numel(), [&] { return f(x, y); });
 }
 
+// torch writes no product into an out= of another dtype (outer, a
+// broadcast multiply, excepted); its words depend on the kernel that refuses.
+enum class OutRule { Gemm, Dot, Mv, Cast, Matmul };
+
+const char* c_type_name(DType d) {
+  switch (d) {
+    case DType::Bool: return "bool";
+    case DType::Int32: return "int";
+    case DType::Int64: return "long int";
+    case DType::Float32: return "float";
+    case DType::Float64: return "double";
+  }
+  return "?";
+}
+
+py::object product_out(OutRule rule, const Tensor& a, const Tensor& b, Tensor r, py::handle out) {
+  if (!out.is_none() && is_tensor(out.ptr()) && tensor_of(out.ptr()).dtype() != r.dtype()) {
+    if (rule == OutRule::Matmul)  // torch.matmul picks dot, mv or a matrix product by the dims
+      rule = a.ndim() == 1 && b.ndim() == 1 ? OutRule::Dot : a.ndim() == 2 && b.ndim() == 1 ? OutRule::Mv : OutRule::Gemm;
+    const DType o = tensor_of(out.ptr()).dtype(), t = r.dtype();
+    using rusttorch::detail::torch_type_name;
+    switch (rule) {
+      case OutRule::Gemm:
+        throw rusttorch::Error(std::string("Expected out tensor to have dtype ") + c_type_name(t) + ", but got " +
+                               c_type_name(o) + " instead");
+      case OutRule::Dot:
+        throw rusttorch::Error(std::string("result dtype ") + torch_type_name(o) + " does not match input dtype " +
+                               torch_type_name(t));
+      case OutRule::Mv:
+        throw rusttorch::Error(std::string("addmv input tensors must have the same dtype, but got ") +
+                               torch_type_name(o) + ", " + torch_type_name(t) + ", and " + torch_type_name(t));
+      case OutRule::Cast:
+      case OutRule::Matmul:
+        break;
+    }
+  }
+  return with_out(std::move(r), out);
+}
+
 }  // namespace
 
 void bind_linalg(py::module_& m) {
@@ -25,15 +65,21 @@ void bind_linalg(py::module_& m) {
     const char* name;
     BinaryLinalg f;
     const char* other;
+    OutRule rule;
   };
-  const Def defs[] = {{"matmul", &rusttorch::matmul, "other"}, {"mm", &rusttorch::mm, "mat2"},
-                      {"bmm", &rusttorch::bmm, "mat2"},        {"mv", &rusttorch::mv, "vec"},
-                      {"dot", &rusttorch::dot, "tensor"},      {"outer", &rusttorch::outer, "vec2"},
-                      {"ger", &rusttorch::outer, "vec2"},      {"inner", nullptr, nullptr}};
+  const Def defs[] = {{"matmul", &rusttorch::matmul, "other", OutRule::Matmul},
+                      {"mm", &rusttorch::mm, "mat2", OutRule::Gemm},
+                      {"bmm", &rusttorch::bmm, "mat2", OutRule::Gemm},
+                      {"mv", &rusttorch::mv, "vec", OutRule::Mv},
+                      {"dot", &rusttorch::dot, "tensor", OutRule::Dot},
+                      {"outer", &rusttorch::outer, "vec2", OutRule::Cast},
+                      {"ger", &rusttorch::outer, "vec2", OutRule::Cast}};
   for (const Def& d : defs) {
-    if (!d.f) continue;
     const BinaryLinalg f = d.f;
-    m.def(d.name, [f](const Tensor& a, const Tensor& b, py::handle out) { return with_out(run2(f, a, b), out); },
+    const OutRule rule = d.rule;
+    m.def(d.name, [f, rule](const Tensor& a, const Tensor& b, py::handle out) {
+            return product_out(rule, a, b, run2(f, a, b), out);
+          },
           py::arg("input"), py::arg(d.other), py::kw_only(), py::arg("out") = py::none());
     def_method(d.name, [f](const Tensor& a, const Tensor& b) { return run2(f, a, b); }, py::arg(d.other));
   }
@@ -43,7 +89,7 @@ void bind_linalg(py::module_& m) {
     return without_gil(Cost::Product, y.numel() + z.numel(), [&] { return rusttorch::addmm(x, y, z, beta, alpha); });
   };
   m.def("addmm", [addmm](const Tensor& in, const Tensor& a, const Tensor& b, const Scalar& beta, const Scalar& alpha,
-                         py::handle out) { return with_out(addmm(in, a, b, beta, alpha), out); },
+                         py::handle out) { return product_out(OutRule::Gemm, a, b, addmm(in, a, b, beta, alpha), out); },
         py::arg("input"), py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = 1, py::arg("alpha") = 1,
         py::arg("out") = py::none());
   def_method("addmm", addmm, py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = 1,
@@ -54,7 +100,9 @@ void bind_linalg(py::module_& m) {
     return without_gil(Cost::Product, y.numel() + z.numel(), [&] { return rusttorch::baddbmm(x, y, z, beta, alpha); });
   };
   m.def("baddbmm", [baddbmm](const Tensor& in, const Tensor& a, const Tensor& b, const Scalar& beta,
-                             const Scalar& alpha, py::handle out) { return with_out(baddbmm(in, a, b, beta, alpha), out); },
+                             const Scalar& alpha, py::handle out) {
+          return product_out(OutRule::Gemm, a, b, baddbmm(in, a, b, beta, alpha), out);
+        },
         py::arg("input"), py::arg("batch1"), py::arg("batch2"), py::kw_only(), py::arg("beta") = 1,
         py::arg("alpha") = 1, py::arg("out") = py::none());
   def_method("baddbmm", baddbmm, py::arg("batch1"), py::arg("batch2"), py::kw_only(), py::arg("beta") = 1,

@@ -106,6 +106,17 @@ double norm_p(py::handle p) {
   return py::cast<double>(p);
 }
 
+// torch has no bool scan kernel: a bool dtype is refused (after the dim
+// check) unless no kernel runs (0-d or empty input).
+Tensor scan(const Tensor& a, int64_t dim, py::handle dtype, bool prod) {
+  const char* name = prod ? "cumprod" : "cumsum";
+  const auto dt = opt_dtype(dtype, name);
+  rusttorch::wrap_dim(dim, std::max<int64_t>(a.ndim(), 1));
+  if (dt == DType::Bool && a.numel() > 0 && a.ndim() > 0)
+    throw r::Error(std::string("\"") + name + "_out_cpu\" not implemented for 'Bool'");
+  return released(a, [&](const Tensor& x) { return prod ? r::cumprod(x, dim, dt) : r::cumsum(x, dim, dt); });
+}
+
 }  // namespace
 
 void bind_reduction(py::module_& m) {
@@ -195,6 +206,14 @@ void bind_reduction(py::module_& m) {
 
   const auto norm = [](const Tensor& a, py::handle p, py::handle dim, bool keepdim, py::handle dtype) {
     const double pv = norm_p(p);
+    // p as a string ('fro', the default) asks for a matrix norm: torch takes no
+    // more than two dims for it (p=None is the vector 2-norm over any dims).
+    const bool fro = PyUnicode_Check(p.ptr());
+    if (fro && (PyTuple_Check(dim.ptr()) || PyList_Check(dim.ptr())) && PySequence_Size(dim.ptr()) > 2) {
+      std::string got;
+      for (py::handle v : dim) got += " " + std::to_string(py::cast<int64_t>(v));
+      throw r::Error("linalg.matrix_norm: dim must be a 2-tuple. Got" + got);
+    }
     const r::DimList d = dims_of(dim, "norm");
     Tensor x = a;
     if (!dtype.is_none()) x = x.to(dtype_arg(dtype.ptr(), DType::Float32, "norm"));
@@ -205,18 +224,8 @@ void bind_reduction(py::module_& m) {
   def_method("norm", norm, py::arg("p") = "fro", py::arg("dim") = none, py::arg("keepdim") = false,
              py::arg("dtype") = none);
 
-  const auto cumsum = [](const Tensor& a, int64_t dim, py::handle dtype) {
-    const auto dt = opt_dtype(dtype, "cumsum");
-    if (dt == DType::Bool && a.numel() > 0)  // torch has no bool scan kernel
-      throw r::Error("\"cumsum_out_cpu\" not implemented for 'Bool'");
-    return released(a, [&](const Tensor& x) { return r::cumsum(x, dim, dt); });
-  };
-  const auto cumprod = [](const Tensor& a, int64_t dim, py::handle dtype) {
-    const auto dt = opt_dtype(dtype, "cumprod");
-    if (dt == DType::Bool && a.numel() > 0)  // torch has no bool scan kernel
-      throw r::Error("\"cumprod_out_cpu\" not implemented for 'Bool'");
-    return released(a, [&](const Tensor& x) { return r::cumprod(x, dim, dt); });
-  };
+  const auto cumsum = [](const Tensor& a, int64_t dim, py::handle dtype) { return scan(a, dim, dtype, false); };
+  const auto cumprod = [](const Tensor& a, int64_t dim, py::handle dtype) { return scan(a, dim, dtype, true); };
   for (auto [name, f] : {std::pair<const char*, decltype(+cumsum)>{"cumsum", +cumsum}, {"cumprod", +cumprod}}) {
     m.def(name, f, py::arg("input"), py::arg("dim"), py::kw_only(), py::arg("dtype") = none);
     def_method(name, f, py::arg("dim"), py::kw_only(), py::arg("dtype") = none);

@@ -5,9 +5,11 @@
 // assignment) through precomputed element offsets.
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "op_util.h"
 #include "rt.h"
 
 namespace rtpy {
@@ -96,18 +98,23 @@ Tensor apply_slice(const Tensor& r, int64_t d, PyObject* slice) {
   return r.slice(d, start, stop, step);
 }
 
+bool is_full_slice(PyObject* s) {
+  const PySliceObject* p = reinterpret_cast<const PySliceObject*>(s);
+  return p->start == Py_None && p->stop == Py_None && p->step == Py_None;
+}
+
 // Basic indexing into a view; the advanced indices are returned in `adv`.
 Tensor basic_index(const Tensor& self, std::vector<Item>& items, std::vector<Adv>& adv) {
-  int64_t consumed = 0, ellipses = 0;
+  int64_t consumed = 0;
   for (const Item& it : items) {
     switch (it.kind) {
       case Kind::Int: case Kind::Slice: ++consumed; break;
       case Kind::Tensor: consumed += it.t.dtype() == DType::Bool ? it.t.ndim() : 1; break;
-      case Kind::Ellipsis: ++ellipses; break;
       default: break;
     }
   }
-  if (ellipses > 1) index_error("an index can only have a single ellipsis ('...')");
+  // Several ellipses are allowed, as torch: each skips the dims no other item
+  // consumes (so all after the first skip nothing, or run out of dims).
   const int64_t nd = self.ndim();
   if (consumed > nd) {
     if (nd == 0)
@@ -125,7 +132,10 @@ Tensor basic_index(const Tensor& self, std::vector<Item>& items, std::vector<Adv
   for (Item& it : items) {
     switch (it.kind) {
       case Kind::Int: r = r.select(d, it.i); break;
-      case Kind::Slice: r = apply_slice(r, d, it.slice); ++d; break;
+      case Kind::Slice:  // `:` is a no-op, as torch (even past the dims, after a second ellipsis)
+        if (!is_full_slice(it.slice)) r = apply_slice(r, d, it.slice);
+        ++d;
+        break;
       case Kind::None: r = r.unsqueeze(d); ++d; break;
       case Kind::Ellipsis: d += nd - consumed; break;
       case Kind::Bool: bool_index(it.b); break;
@@ -178,7 +188,10 @@ struct Plan {
   std::vector<int64_t> outer, adv, inner;  // offset = outer[i] + adv[j] + inner[k]
 };
 
-Plan plan_advanced(const Tensor& src, const std::vector<Adv>& adv) {
+// check_shape (if any) sees the result's shape before the indices are
+// bounds-checked: torch reports a value of the wrong shape first.
+Plan plan_advanced(const Tensor& src, const std::vector<Adv>& adv,
+                   const std::function<void(const Shape&)>& check_shape = {}) {
   Shape b = adv[0].index.shape();
   for (std::size_t j = 1; j < adv.size(); ++j) {
     try {
@@ -204,6 +217,7 @@ Plan plan_advanced(const Tensor& src, const std::vector<Adv>& adv) {
   p.shape = s1;
   p.shape.insert(p.shape.end(), b.begin(), b.end());
   p.shape.insert(p.shape.end(), s2.begin(), s2.end());
+  if (check_shape) check_shape(p.shape);
   p.outer = offsets_of(s1, st1);
   p.inner = offsets_of(s2, st2);
   const int64_t nb = rusttorch::checked_numel(b);
@@ -318,10 +332,21 @@ int tensor_setitem(PyObject* self, PyObject* index, PyObject* value) {
   }
   std::vector<Adv> adv;
   Tensor r;
+  int tensor_indices = 0;
+  bool one_mask = false;  // the only advanced index is one bool tensor of 1 or more dims
   if (is_single_int_or_slice(index) && t.ndim() > 0) {
     r = PySlice_Check(index) ? apply_slice(t, 0, index) : t.select(0, int_arg(index, "index", "index"));
   } else {
     std::vector<Item> items = convert_all(index);
+    int advanced = 0;
+    for (const Item& it : items) {
+      if (it.kind == Kind::Tensor || it.kind == Kind::Bool) ++advanced;
+      if (it.kind == Kind::Tensor) {
+        ++tensor_indices;
+        one_mask = it.t.dtype() == DType::Bool && it.t.ndim() >= 1;
+      }
+    }
+    one_mask &= advanced == 1;
     r = basic_index(t, items, adv);
   }
   if (adv.empty()) {
@@ -333,15 +358,27 @@ int tensor_setitem(PyObject* self, PyObject* index, PyObject* value) {
     }
     return 0;
   }
-  const Plan p = plan_advanced(r, adv);
-  Tensor v = scalar_value ? Tensor::scalar_tensor(s, t.dtype()) : fit_value(as_tensor_arg(value, t.dtype()), p.shape);
+  // Through a tensor index (torch's index_put_), a tensor value must have the
+  // destination's dtype; numbers and lists are made in it, and must fit it.
+  // One value through one mask is torch's masked_fill_, which casts; Python
+  // bools alone index like None. Checked after the indices broadcast, before
+  // the value's shape, as torch.
+  const bool same_dtype = tensor_indices > 0 && is_tensor(value) && !(one_mask && tensor_of(value).numel() == 1);
+  const Tensor v = scalar_value ? Tensor::full({}, s, t.dtype()) : as_tensor_arg(value, t.dtype());
   Tensor dense;
-  try {
-    dense = v.to(t.dtype()).expand(p.shape).contiguous();
-  } catch (const rusttorch::Error&) {
-    throw rusttorch::Error("shape mismatch: value tensor of shape " + rusttorch::shape_str(v.shape()) +
-                           " cannot be broadcast to indexing result of shape " + rusttorch::shape_str(p.shape));
-  }
+  const Plan p = plan_advanced(r, adv, [&](const Shape& shape) {
+    if (same_dtype && v.dtype() != t.dtype())
+      throw rusttorch::Error(std::string("Index put requires the source and destination dtypes match, got ") +
+                             rusttorch::detail::torch_type_name(t.dtype()) + " for the destination and " +
+                             rusttorch::detail::torch_type_name(v.dtype()) + " for the source.");
+    const Tensor fv = fit_value(v, shape);
+    try {
+      dense = fv.to(t.dtype()).expand(shape).contiguous();
+    } catch (const rusttorch::Error&) {
+      throw rusttorch::Error("shape mismatch: value tensor of shape " + rusttorch::shape_str(fv.shape()) +
+                             " cannot be broadcast to indexing result of shape " + rusttorch::shape_str(shape));
+    }
+  });
   without_gil(Cost::Memory, dense.numel(), [&] { move_all<false>(p, r, dense); });
   return 0;
   RTPY_CATCH(-1)

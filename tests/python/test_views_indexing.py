@@ -157,7 +157,7 @@ def test_getitem_examples():
 
 @pytest.mark.parametrize("idx,exc", [
     (5, IndexError), (-3, IndexError), ((0, 0, 0, 0), IndexError), ("a", IndexError), (1.5, IndexError),
-    ([0.5], IndexError), (rt.tensor([True]), IndexError), ((..., ...), IndexError), ([5], IndexError),
+    ([0.5], IndexError), (rt.tensor([True]), IndexError), ((..., ..., 0), IndexError), ([5], IndexError),
     (slice(None, None, -1), ValueError), (slice(None, None, 0), ValueError),
 ])
 def test_getitem_errors(idx, exc):
@@ -391,3 +391,13 @@ def test_transpose_without_dims_reverses_them(shape):
         rt.transpose(r, 0)
     with pytest.raises(TypeError):
         rt.transpose([1, 2])
+
+
+def test_several_ellipses_as_torch():
+    """torch accepts more than one ellipsis (numpy does not): each skips the
+    dims the other items leave, so after the first they skip nothing, and `:`
+    past the last dim is a no-op."""
+    a = random_array(np.random.default_rng(3), (2, 3, 4), "float32")
+    r, t = both(a)
+    for idx in [(..., ...), (..., 0, ...), (..., ..., slice(None)), (0, ..., ...), (..., 1, 2, 3, ...)]:
+        assert_same(r[idx], t[idx])
