@@ -81,3 +81,36 @@ TEST_CASE("undefined tensors are refused") {
   CHECK_THROWS_AS(u.item(), Error);
   CHECK(u.to_string() == "tensor(<undefined>)");
 }
+
+TEST_CASE("fill values must fit the dtype; op operands wrap (as torch)") {
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+  CHECK_THROWS_WITH_AS(Tensor::full({2}, inf, DType::Int64), "value cannot be converted to type int64_t without overflow", Error);
+  CHECK_THROWS_WITH_AS(Tensor::full({2}, nan, DType::Int32), "value cannot be converted to type int without overflow", Error);
+  CHECK_THROWS_WITH_AS(Tensor::full({2}, int64_t{1} << 40, DType::Int32), "value cannot be converted to type int without overflow", Error);
+  CHECK_THROWS_WITH_AS(Tensor::zeros({2}).fill_(1e300), "value cannot be converted to type float without overflow", Error);
+  CHECK(std::isinf(Tensor::full({1}, inf, DType::Float32).item().to_double()));
+  CHECK(Tensor::full({1}, -2147483648.0, DType::Int32).item().to_int() == INT32_MIN);
+  CHECK(Tensor::full({1}, 3.9, DType::Int32).item().to_int() == 3);
+  CHECK(add(Tensor::ones({1}, DType::Int32), int64_t{1} << 40).item().to_int() == 1);  // 2^40 wraps to 0 in int32
+}
+
+TEST_CASE("out= of another dtype: cast for float functions, refused for abs/neg/sign/clamp/bitwise_not") {
+  Tensor d = Tensor::empty({3}, DType::Float64);
+  CHECK_THROWS_WITH_AS(abs_out(d, Tensor::ones({3})), "Found dtype Double but expected Float", Error);
+  CHECK_THROWS_WITH_AS(neg_out(d, Tensor::ones({3})), "Found dtype Double but expected Float", Error);
+  CHECK_THROWS_WITH_AS(clamp_out(d, Tensor::ones({3}), Operand(0.0), Operand(1.0)), "Found dtype Double but expected Float", Error);
+  exp_out(d, Tensor::zeros({3}));
+  CHECK(d.dtype() == DType::Float64);
+  CHECK(d.select(0, 2).item().to_double() == 1.0);
+}
+
+TEST_CASE("a float64 sum of float32 adds in float64") {
+  std::vector<float> v(16, 0.1f);
+  v[0] = 1e8f;
+  const Tensor x = Tensor::from_vec(v, {16});
+  long double exact = 0;  // 64-bit mantissa: exact for these 16 terms
+  for (float f : v) exact += static_cast<long double>(f);
+  // A sum in double is within a few 1e-8 of it; one in float first was 0.1 off.
+  CHECK(std::fabs(static_cast<long double>(sum(x, std::nullopt, false, DType::Float64).item().to_double()) - exact) <= 5e-8L);
+  CHECK(std::fabs(static_cast<long double>(mean(x, std::nullopt, false, DType::Float64).item().to_double()) - exact / 16) <= 5e-9L);
+}
