@@ -17,8 +17,9 @@ namespace k = kernels;
 namespace {
 
 enum class IntRule {
-  Reject,     // integer/bool inputs: TypeError, as torch
-  ToFloat,    // integer/bool inputs compute in float32
+  Reject,       // integer/bool inputs: TypeError, as torch
+  ToFloat,      // integer/bool inputs compute in float32
+  IntToFloat,   // integers compute in float32; bool: TypeError (torch's softsign takes abs of bool)
 };
 
 struct ActInfo {
@@ -38,7 +39,7 @@ ActInfo info_of(int op) {
     case k::kActSilu: return {"silu_cpu", IntRule::Reject, false};
     case k::kActMish: return {"mish_cpu", IntRule::Reject, false};
     case k::kActSoftplus: return {"softplus_cpu", IntRule::Reject, false};
-    case k::kActSoftsign: return {"softsign", IntRule::ToFloat, true};
+    case k::kActSoftsign: return {"softsign", IntRule::IntToFloat, true};
     case k::kActHardtanh: return {"hardtanh", IntRule::Reject, true};
     case k::kActHardsigmoid: return {"hardsigmoid_cpu", IntRule::Reject, true};
     case k::kActHardswish: return {"hardswish_cpu", IntRule::Reject, true};
@@ -63,6 +64,7 @@ Tensor act_into(int op, const Tensor& a, Tensor* out, const k::ActParams& p = {}
   DType dt = a.dtype();
   if (!is_floating(dt)) {
     if (info.ints == IntRule::Reject) detail::not_implemented(info.kernel, dt);
+    if (info.ints == IntRule::IntToFloat && dt == DType::Bool) detail::not_implemented("abs_cpu", dt);
     dt = kDefaultFloat;
   }
   const auto fn = detail::active_kernels().reduce.act[op][static_cast<int>(dt)];
@@ -208,12 +210,11 @@ namespace {
 Tensor softmax_impl(const Tensor& a, int64_t dim, std::optional<DType> dtype, bool log) {
   const char* name = log ? "log_softmax" : "softmax";
   detail::check_defined(a, name);
-  const Tensor in = (dtype ? a.to(*dtype) : a).contiguous();
-  const DType dt = in.dtype();
+  const int64_t d = wrap_dim(dim, std::max<int64_t>(a.ndim(), 1));  // torch checks the dim before the dtype
+  const DType dt = dtype ? *dtype : a.dtype();
   const auto fn = detail::active_kernels().reduce.softmax[static_cast<int>(dt)];
   if (!is_floating(dt) || !fn) detail::not_implemented(log ? "log_softmax_lastdim_kernel_impl" : "softmax_kernel_impl", dt);
-  const int64_t nd = std::max<int64_t>(in.ndim(), 1);
-  const int64_t d = wrap_dim(dim, nd);
+  const Tensor in = (dtype ? a.to(*dtype) : a).contiguous();
   Tensor out = TensorAccess::alloc(in.shape(), dt);
   if (in.numel() == 0) return out;
   int64_t outer = 1, len = 1, inner = 1;

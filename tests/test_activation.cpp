@@ -63,9 +63,9 @@ std::vector<Fn> functions() {
       {"hardsigmoid", [](const Tensor& t) { return hardsigmoid(t); },
        nanpass([](LD x) { return x <= -3 ? 0.0L : x >= 3 ? 1.0L : (x + 3) / 6; }), 1, 1},
       {"hardswish", [](const Tensor& t) { return hardswish(t); },
-       nanpass([](LD x) { return x <= -3 ? -0.0L : x >= 3 ? x : x * (x + 3) / 6; }), 2, 2},
+       nanpass([](LD x) { return x <= -3 ? x * 0 : x >= 3 ? x : x * (x + 3) / 6; }), 2, 2},
       {"softsign", [](const Tensor& t) { return softsign(t); },
-       nanpass([](LD x) { return std::isinf(x) ? (x > 0 ? 1.0L : -1.0L) : x / (1 + std::fabs(x)); }), 1, 1},
+       nanpass([](LD x) { return x / (1 + std::fabs(x)); }), 1, 1},
       {"elu", [](const Tensor& t) { return elu(t, 1.5); },
        nanpass([](LD x) { return x > 0 ? x : 1.5L * std::expm1(x); }), 3, 4},
       {"selu", [](const Tensor& t) { return selu(t); },
@@ -73,20 +73,19 @@ std::vector<Fn> functions() {
       {"celu", [](const Tensor& t) { return celu(t, 0.5); },
        nanpass([](LD x) { return x > 0 ? x : 0.5L * std::expm1(x / 0.5L); }), 4, 4},
       {"sigmoid", [](const Tensor& t) { return sigmoid(t); }, nanpass(sigmoid_ref), 2, 3},
-      {"logsigmoid", [](const Tensor& t) { return logsigmoid(t); }, nanpass([](LD x) { return -softplus_ref(-x); }), 2, 4},
-      {"silu", [](const Tensor& t) { return silu(t); },
-       nanpass([](LD x) { return x == -INFINITY ? -0.0L : x * sigmoid_ref(x); }), 3, 4},
+      {"logsigmoid", [](const Tensor& t) { return logsigmoid(t); },
+       nanpass([](LD x) { return x == INFINITY ? 0.0L : -softplus_ref(-x); }), 2, 4},  // torch: +0 at +inf
+      {"silu", [](const Tensor& t) { return silu(t); }, nanpass([](LD x) { return x * sigmoid_ref(x); }), 3, 4},
       {"mish", [](const Tensor& t) { return mish(t); },
-       nanpass([](LD x) { return x == -INFINITY ? -0.0L : x == INFINITY ? x : x * std::tanh(softplus_ref(x)); }), 3, 4},
+       nanpass([](LD x) { return x == INFINITY ? x : x * std::tanh(softplus_ref(x)); }), 3, 4},
       {"softplus", [](const Tensor& t) { return softplus(t); },
        nanpass([](LD x) { return x > 20 ? x : softplus_ref(x); }), 2, 4},
       {"softplus_beta", [](const Tensor& t) { return softplus(t, 0.75, 15.0); },
        nanpass([](LD x) { return x * 0.75L > 15 ? x : softplus_ref(x * 0.75L) / 0.75L; }), 3, 4},
       {"gelu", [](const Tensor& t) { return gelu(t); },
-       nanpass([](LD x) { return x == -INFINITY ? -0.0L : x / 2 * std::erfc(-x / std::sqrt(2.0L)); }), 3, 16},
+       nanpass([](LD x) { return x / 2 * std::erfc(-x / std::sqrt(2.0L)); }), 3, 16},
       {"gelu_tanh", [](const Tensor& t) { return gelu(t, "tanh"); },
        nanpass([](LD x) {
-         if (std::isinf(x)) return x > 0 ? x : -0.0L;
          const LD k0 = 2 * std::sqrt(2 / 3.14159265358979323846264338327950288L);
          return x * sigmoid_ref(x * (k0 + k0 * 0.044715L * x * x));
        }), 3, 16},
@@ -201,15 +200,16 @@ TEST_CASE("special values are exact") {
     same("log2", rusttorch::log2(s), {-inf, -inf, inf, NAN, NAN});
     same("sin", rusttorch::sin(s), {0, -0.0f, NAN, NAN, NAN});
     same("cos", rusttorch::cos(s), {1, 1, NAN, NAN, NAN});
-    same("gelu", gelu(s), {0, -0.0f, inf, -0.0f, NAN});
-    same("gelu", gelu(s, "tanh"), {0, -0.0f, inf, -0.0f, NAN});
-    same("silu", silu(s), {0, -0.0f, inf, -0.0f, NAN});
-    same("mish", mish(s), {0, -0.0f, inf, -0.0f, NAN});
+    // torch 2.13: NaN at -inf (-inf * 0 in its formulas), softsign NaN at +-inf (inf / inf)
+    same("gelu", gelu(s), {0, -0.0f, inf, NAN, NAN});
+    same("gelu", gelu(s, "tanh"), {0, -0.0f, inf, NAN, NAN});
+    same("silu", silu(s), {0, -0.0f, inf, NAN, NAN});
+    same("mish", mish(s), {0, -0.0f, inf, NAN, NAN});
     same("softplus", softplus(s), {0.6931472f, 0.6931472f, inf, 0, NAN});
-    same("logsigmoid", logsigmoid(s), {-0.6931472f, -0.6931472f, -0.0f, -inf, NAN});
-    same("softsign", softsign(s), {0, -0.0f, 1, -1, NAN});
+    same("logsigmoid", logsigmoid(s), {-0.6931472f, -0.6931472f, 0.0f, -inf, NAN});
+    same("softsign", softsign(s), {0, -0.0f, NAN, NAN, NAN});
     same("elu", elu(s), {0, -0.0f, inf, -1, NAN});
-    same("hardswish", hardswish(s), {0, -0.0f, inf, -0.0f, NAN});
+    same("hardswish", hardswish(s), {0, -0.0f, inf, NAN, NAN});
     same("hardsigmoid", hardsigmoid(s), {0.5f, 0.5f, 1, 0, NAN});
     same("hardtanh", hardtanh(s), {0, -0.0f, 1, -1, NAN});
     same("leaky_relu", leaky_relu(s), {0, -0.0f, inf, -inf, NAN});
@@ -229,6 +229,148 @@ TEST_CASE("special values are exact") {
   });
 }
 
+namespace {
+// An expected value: a number (NaN: any NaN), or a zero of either sign.
+struct Want {
+  double v;
+  bool any_zero = false;
+  Want(double x) : v(x) {}  // implicit: the table lists plain numbers
+  Want(double x, bool z) : v(x), any_zero(z) {}
+};
+const double kInf = INFINITY, kNaN = NAN;
+const Want kAnyZero(0.0, true);
+struct SpecialRow {
+  const char* name;
+  std::function<Tensor(const Tensor&)> op;
+  std::vector<Want> f32, f64;  // at kSpecials, float32 and float64 inputs
+};
+const double kSpecials[5] = {INFINITY, -INFINITY, NAN, 0.0, -0.0};
+
+// torch 2.13.0 (CPU) at kSpecials, float32 and float64, from
+// torch.nn.functional / torch.* (the sign of zero included). kAnyZero:
+// torch's sign depends on the layout (float32 gelu(-0) is +0 contiguous, -0
+// strided). Nonzero finite values may differ by 1 ULP (torch rounds
+// log(2) / beta twice; rusttorch once).
+std::vector<SpecialRow> torch_specials() {
+  return {
+      {"relu", [](const Tensor& t) { return relu(t); },
+       {kInf, 0.0, kNaN, 0.0, -0.0}, {kInf, 0.0, kNaN, 0.0, -0.0}},
+      {"relu6", [](const Tensor& t) { return relu6(t); },
+       {6.0, 0.0, kNaN, 0.0, -0.0}, {6.0, 0.0, kNaN, 0.0, -0.0}},
+      {"leaky_relu", [](const Tensor& t) { return leaky_relu(t); },
+       {kInf, -kInf, kNaN, 0.0, -0.0}, {kInf, -kInf, kNaN, 0.0, -0.0}},
+      {"leaky_relu(-0.5)", [](const Tensor& t) { return leaky_relu(t, -0.5); },
+       {kInf, kInf, kNaN, -0.0, 0.0}, {kInf, kInf, kNaN, -0.0, 0.0}},
+      {"elu", [](const Tensor& t) { return elu(t); },
+       {kInf, -1.0, kNaN, 0.0, -0.0}, {kInf, -1.0, kNaN, 0.0, -0.0}},
+      {"elu(1.5)", [](const Tensor& t) { return elu(t, 1.5); },
+       {kInf, -1.5, kNaN, 0.0, -0.0}, {kInf, -1.5, kNaN, 0.0, -0.0}},
+      {"selu", [](const Tensor& t) { return selu(t); },
+       {kInf, -1.7580993175506592, kNaN, 0.0, -0.0}, {kInf, -1.7580993408473766, kNaN, 0.0, -0.0}},
+      {"celu", [](const Tensor& t) { return celu(t); },
+       {kInf, -1.0, kNaN, 0.0, -0.0}, {kInf, -1.0, kNaN, 0.0, -0.0}},
+      {"celu(0.5)", [](const Tensor& t) { return celu(t, 0.5); },
+       {kInf, -0.5, kNaN, 0.0, -0.0}, {kInf, -0.5, kNaN, 0.0, -0.0}},
+      {"gelu", [](const Tensor& t) { return gelu(t); },
+       {kInf, kNaN, kNaN, 0.0, kAnyZero}, {kInf, kNaN, kNaN, 0.0, -0.0}},
+      {"gelu(tanh)", [](const Tensor& t) { return gelu(t, "tanh"); },
+       {kInf, kNaN, kNaN, 0.0, -0.0}, {kInf, kNaN, kNaN, 0.0, -0.0}},
+      {"silu", [](const Tensor& t) { return silu(t); },
+       {kInf, kNaN, kNaN, 0.0, -0.0}, {kInf, kNaN, kNaN, 0.0, -0.0}},
+      {"mish", [](const Tensor& t) { return mish(t); },
+       {kInf, kNaN, kNaN, 0.0, -0.0}, {kInf, kNaN, kNaN, 0.0, -0.0}},
+      {"softplus", [](const Tensor& t) { return softplus(t); },
+       {kInf, 0.0, kNaN, 0.6931471824645996, 0.6931471824645996},
+       {kInf, 0.0, kNaN, 0.6931471805599453, 0.6931471805599453}},
+      {"softplus(0.75, 15)", [](const Tensor& t) { return softplus(t, 0.75, 15.0); },
+       {kInf, 0.0, kNaN, 0.9241962432861328, 0.9241962432861328},
+       {kInf, 0.0, kNaN, 0.9241962407465937, 0.9241962407465937}},
+      {"softplus(2, 1)", [](const Tensor& t) { return softplus(t, 2.0, 1.0); },
+       {kInf, 0.0, kNaN, 0.3465735912322998, 0.3465735912322998},
+       {kInf, 0.0, kNaN, 0.34657359027997264, 0.34657359027997264}},
+      {"softplus(-1, 20)", [](const Tensor& t) { return softplus(t, -1.0, 20.0); },
+       {-0.0, -kInf, kNaN, -0.6931471824645996, -0.6931471824645996},
+       {-0.0, -kInf, kNaN, -0.6931471805599453, -0.6931471805599453}},
+      {"softsign", [](const Tensor& t) { return softsign(t); },
+       {kNaN, kNaN, kNaN, 0.0, -0.0}, {kNaN, kNaN, kNaN, 0.0, -0.0}},
+      {"hardtanh", [](const Tensor& t) { return hardtanh(t); },
+       {1.0, -1.0, kNaN, 0.0, -0.0}, {1.0, -1.0, kNaN, 0.0, -0.0}},
+      {"hardtanh(-2, 3)", [](const Tensor& t) { return hardtanh(t, -2.0, 3.0); },
+       {3.0, -2.0, kNaN, 0.0, -0.0}, {3.0, -2.0, kNaN, 0.0, -0.0}},
+      {"hardsigmoid", [](const Tensor& t) { return hardsigmoid(t); },
+       {1.0, 0.0, kNaN, 0.5, 0.5}, {1.0, 0.0, kNaN, 0.5, 0.5}},
+      {"hardswish", [](const Tensor& t) { return hardswish(t); },
+       {kInf, kNaN, kNaN, 0.0, -0.0}, {kInf, kNaN, kNaN, 0.0, -0.0}},
+      {"sigmoid", [](const Tensor& t) { return sigmoid(t); },
+       {1.0, 0.0, kNaN, 0.5, 0.5}, {1.0, 0.0, kNaN, 0.5, 0.5}},
+      {"logsigmoid", [](const Tensor& t) { return logsigmoid(t); },
+       {0.0, -kInf, kNaN, -0.6931471824645996, -0.6931471824645996},
+       {0.0, -kInf, kNaN, -0.6931471805599453, -0.6931471805599453}},
+      {"tanh", [](const Tensor& t) { return rusttorch::tanh(t); },
+       {1.0, -1.0, kNaN, 0.0, -0.0}, {1.0, -1.0, kNaN, 0.0, -0.0}},
+      {"expm1", [](const Tensor& t) { return rusttorch::expm1(t); },
+       {kInf, -1.0, kNaN, 0.0, -0.0}, {kInf, -1.0, kNaN, 0.0, -0.0}},
+      {"log1p", [](const Tensor& t) { return rusttorch::log1p(t); },
+       {kInf, kNaN, kNaN, 0.0, -0.0}, {kInf, kNaN, kNaN, 0.0, -0.0}},
+      {"log2", [](const Tensor& t) { return rusttorch::log2(t); },
+       {kInf, kNaN, kNaN, -kInf, -kInf}, {kInf, kNaN, kNaN, -kInf, -kInf}},
+      {"sin", [](const Tensor& t) { return rusttorch::sin(t); },
+       {kNaN, kNaN, kNaN, 0.0, -0.0}, {kNaN, kNaN, kNaN, 0.0, -0.0}},
+      {"cos", [](const Tensor& t) { return rusttorch::cos(t); },
+       {kNaN, kNaN, kNaN, 1.0, 1.0}, {kNaN, kNaN, kNaN, 1.0, 1.0}},
+      {"erf", [](const Tensor& t) { return rusttorch::erf(t); },
+       {1.0, -1.0, kNaN, 0.0, -0.0}, {1.0, -1.0, kNaN, 0.0, -0.0}},
+  };
+}
+
+template <class T>
+void check_special_row(const SpecialRow& row, const std::vector<Want>& want, const std::string& isa) {
+  // Each special value alone, among ordinary lanes (the fast paths), among
+  // lanes past the fast range (the careful paths), and in a run of itself.
+  for (int k = 0; k < 5; ++k) {
+    const T v = static_cast<T>(kSpecials[k]);
+    std::vector<std::vector<T>> layouts = {{v}, std::vector<T>(67, v)};
+    for (T fill : {T(0.5), T(-100), T(30), T(1e30)}) {
+      std::vector<T> x(67, fill);
+      for (int at : {0, 9, 33, 66}) x[at] = v;
+      layouts.push_back(x);
+    }
+    std::vector<T> all(kSpecials, kSpecials + 5);
+    layouts.push_back(all);
+    for (const auto& x : layouts) {
+      const std::vector<T> got = row.op(Tensor::from_vec(x)).template to_vec<T>();
+      REQUIRE(got.size() == x.size());
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        if (rt_test::ulp_distance(x[i], v) != 0 || std::signbit(x[i]) != std::signbit(v)) continue;
+        const Want& w = want[static_cast<std::size_t>(k)];
+        const T g = got[i], e = static_cast<T>(w.v);
+        bool ok;
+        if (std::isnan(e)) ok = std::isnan(g);
+        else if (e == 0) ok = g == 0 && (w.any_zero || std::signbit(g) == std::signbit(e));
+        else if (std::isinf(e)) ok = g == e;
+        else ok = rt_test::ulp_distance(g, e) <= 1;
+        if (!ok) {
+          FAIL_CHECK(row.name << " " << (sizeof(T) == 4 ? "float32" : "float64") << " isa=" << isa << " x=" << v
+                              << " (layout of " << x.size() << "): got " << g << " torch " << e);
+          return;
+        }
+      }
+    }
+  }
+}
+}  // namespace
+
+TEST_CASE("+-inf, NaN and +-0 give torch's values, every activation, every ISA") {
+  for (const SpecialRow& row : torch_specials()) {
+    REQUIRE(row.f32.size() == 5);
+    REQUIRE(row.f64.size() == 5);
+    for_each_isa([&](const std::string& isa) {
+      check_special_row<float>(row, row.f32, isa);
+      check_special_row<double>(row, row.f64, isa);
+    });
+  }
+}
+
 TEST_CASE("integer and bool inputs follow torch's dtype rules") {
   const Tensor ai = Tensor::from_vec(std::vector<int64_t>{-3, 0, 2, 9});
   const Tensor ab = Tensor::from_vec(std::vector<bool>{true, false});
@@ -243,6 +385,10 @@ TEST_CASE("integer and bool inputs follow torch's dtype rules") {
   CHECK_THROWS_WITH_AS(gelu(ai), "\"GeluKernelImpl\" not implemented for 'Long'", TypeError);
   CHECK_THROWS_AS(silu(ai), TypeError);
   CHECK_THROWS_AS(elu(ab), TypeError);
+  CHECK(softsign(ai).dtype() == DType::Float32);
+  CHECK_THROWS_WITH_AS(softsign(ab), "\"abs_cpu\" not implemented for 'Bool'", TypeError);  // torch: abs of bool
+  Tensor abc = ab.clone();
+  CHECK_THROWS_AS(softsign_(abc), TypeError);
   CHECK_THROWS_AS(softmax(ai, 0), TypeError);
   CHECK(softmax(ai, 0, DType::Float64).dtype() == DType::Float64);
   CHECK_THROWS_WITH_AS(gelu(Tensor::ones({2}), "foo"), "approximate argument must be either none or tanh.", Error);

@@ -2,13 +2,14 @@
 //
 // float32 accuracy (vectorized kernels, every ISA): within 4 ULP of a float64
 // reference over the whole float range, measured per function in
-// tests/test_activation.cpp; exact at +-0, +-inf, NaN and denormals. Where
-// torch's formula gives NaN at an infinity (gelu, silu, mish, hardswish at
-// -inf; softsign at +-inf) these return the limit (-0, or +-1 for softsign).
+// tests/test_activation.cpp; exact at +-0, +-inf, NaN and denormals, with
+// torch's values there: NaN where torch's formula gives NaN (gelu, silu,
+// mish, hardswish at -inf; softsign at +-inf), not the limit.
 // bool and integer inputs: relu, relu6 and hardtanh keep the integer dtype
 // (relu rejects bool, as torch); the math functions (sigmoid, tanh, softsign,
-// expm1, log1p, log2, sin, cos, erf) compute in float32; the others raise
-// TypeError ("... not implemented for 'Long'"), as torch does.
+// expm1, log1p, log2, sin, cos, erf) compute in float32 (softsign rejects
+// bool, as torch); the others raise TypeError ("... not implemented for
+// 'Long'"), as torch does.
 #pragma once
 #include <optional>
 #include <string>

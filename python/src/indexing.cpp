@@ -339,12 +339,13 @@ int tensor_setitem(PyObject* self, PyObject* index, PyObject* value) {
   } else {
     std::vector<Item> items = convert_all(index);
     int advanced = 0;
+    // A Python bool inside a tuple is an index tensor ([0] or []) to torch; a
+    // bare True or False is not (a copy, or nothing).
+    const bool in_tuple = PyTuple_Check(index);
     for (const Item& it : items) {
       if (it.kind == Kind::Tensor || it.kind == Kind::Bool) ++advanced;
-      if (it.kind == Kind::Tensor) {
-        ++tensor_indices;
-        one_mask = it.t.dtype() == DType::Bool && it.t.ndim() >= 1;
-      }
+      if (it.kind == Kind::Tensor || (it.kind == Kind::Bool && in_tuple)) ++tensor_indices;
+      if (it.kind == Kind::Tensor) one_mask = it.t.dtype() == DType::Bool && it.t.ndim() >= 1;
     }
     one_mask &= advanced == 1;
     r = basic_index(t, items, adv);
@@ -360,9 +361,8 @@ int tensor_setitem(PyObject* self, PyObject* index, PyObject* value) {
   }
   // Through a tensor index (torch's index_put_), a tensor value must have the
   // destination's dtype; numbers and lists are made in it, and must fit it.
-  // One value through one mask is torch's masked_fill_, which casts; Python
-  // bools alone index like None. Checked after the indices broadcast, before
-  // the value's shape, as torch.
+  // One value through one mask is torch's masked_fill_, which casts. Checked
+  // after the indices broadcast, before the value's shape, as torch.
   const bool same_dtype = tensor_indices > 0 && is_tensor(value) && !(one_mask && tensor_of(value).numel() == 1);
   const Tensor v = scalar_value ? Tensor::full({}, s, t.dtype()) : as_tensor_arg(value, t.dtype());
   Tensor dense;

@@ -60,6 +60,9 @@ def assign(idx, value):
                                   lambda m: m.tensor(7.5))),
     ("python False is a no-op", assign(False, lambda m: m.tensor([1.5, 2.5, 3.5]))),
     ("python True casts", assign(True, lambda m: m.tensor([1.5, 2.5, 3.5]))),
+    ("python True in a tuple is an index tensor", assign((True,), lambda m: m.tensor([1.5, 2.5, 3.5]))),
+    ("python bools and ints", assign((True, -1), lambda m: m.tensor([1.5]))),
+    ("python bool after slices", assign((slice(None), 1, True), lambda m: m.tensor(1.5, dtype=m.float64))),
     ("indices broadcast before dtype", assign(lambda m: (False, False, m.ones(4, 3, dtype=m.bool)),
                                               lambda m: m.tensor(7, dtype=m.int64))),
     ("value shape before bounds", lambda m: m.zeros(1, 5).__setitem__((m.tensor([1]), 2), m.tensor([1., 2., 3.]))),
@@ -94,6 +97,11 @@ def assign(idx, value):
     ("cumsum bool empty", lambda m: m.cumsum(m.zeros(1, 0), dim=1, dtype=m.bool)),
     ("cumsum bool", lambda m: m.cumsum(m.tensor([3, 0, 2]), dim=0, dtype=m.bool)),
     ("cumprod bool bad dim", lambda m: m.cumprod(m.tensor(3), dim=1, dtype=m.bool)),
+    # softmax checks the dim before the dtype
+    ("softmax int bad dim", lambda m: m.softmax(m.tensor([[1]]), 3)),
+    ("log_softmax int 0-d bad dim", lambda m: m.log_softmax(m.tensor(1), 1)),
+    ("log_softmax int", lambda m: m.log_softmax(m.tensor(1), 0)),
+    ("softmax empty int", lambda m: m.softmax(m.zeros(0, dtype=m.int64), 0)),
     # torch allows several ellipses
     ("two ellipses", lambda m: m.arange(24).reshape(2, 3, 4)[..., ...]),
     ("ellipsis int ellipsis", lambda m: m.arange(24).reshape(2, 3, 4)[..., 0, ...]),
