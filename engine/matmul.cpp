@@ -17,16 +17,7 @@ namespace {
 
 // as torch's "expected scalar type ..." messages
 const char* type_name(DType t) { return detail::torch_type_name(t); }
-const char* cpp_name(DType t) {  // as torch's "expected m1 and m2 ..." messages
-  switch (t) {
-    case DType::Bool: return "bool";
-    case DType::Int32: return "int";
-    case DType::Int64: return "long int";
-    case DType::Float32: return "float";
-    case DType::Float64: return "double";
-  }
-  return "?";
-}
+const char* cpp_name(DType t) { return detail::torch_cpp_type_name(t); }  // "expected m1 and m2 ..."
 
 std::string dims_str(int64_t a, int64_t b) { return std::to_string(a) + "x" + std::to_string(b); }
 

@@ -20,6 +20,19 @@ inline const char* torch_type_name(DType t) {
   return "?";
 }
 
+// As torch names C++ element types in some errors ("expected m1 and m2 to
+// have the same dtype, but got: float != double", "Expected out tensor to have dtype float").
+inline const char* torch_cpp_type_name(DType t) {
+  switch (t) {
+    case DType::Bool: return "bool";
+    case DType::Int32: return "int";
+    case DType::Int64: return "long int";
+    case DType::Float32: return "float";
+    case DType::Float64: return "double";
+  }
+  return "?";
+}
+
 [[noreturn]] inline void not_implemented(const char* kernel, DType t) {
   throw TypeError(std::string("\"") + kernel + "\" not implemented for '" + torch_type_name(t) + "'");
 }

@@ -20,17 +20,6 @@ Tensor run2(BinaryLinalg f, const Tensor& a, const Tensor& b) {
 // broadcast multiply, excepted); its words depend on the kernel that refuses.
 enum class OutRule { Gemm, Dot, Mv, Cast, Matmul };
 
-const char* c_type_name(DType d) {
-  switch (d) {
-    case DType::Bool: return "bool";
-    case DType::Int32: return "int";
-    case DType::Int64: return "long int";
-    case DType::Float32: return "float";
-    case DType::Float64: return "double";
-  }
-  return "?";
-}
-
 py::object product_out(OutRule rule, const Tensor& a, const Tensor& b, Tensor r, py::handle out) {
   if (!out.is_none() && is_tensor(out.ptr()) && tensor_of(out.ptr()).dtype() != r.dtype()) {
     if (rule == OutRule::Matmul)  // torch.matmul picks dot, mv or a matrix product by the dims
@@ -39,8 +28,8 @@ py::object product_out(OutRule rule, const Tensor& a, const Tensor& b, Tensor r,
     using rusttorch::detail::torch_type_name;
     switch (rule) {
       case OutRule::Gemm:
-        throw rusttorch::Error(std::string("Expected out tensor to have dtype ") + c_type_name(t) + ", but got " +
-                               c_type_name(o) + " instead");
+        throw rusttorch::Error(std::string("Expected out tensor to have dtype ") + rusttorch::detail::torch_cpp_type_name(t) + ", but got " +
+                               rusttorch::detail::torch_cpp_type_name(o) + " instead");
       case OutRule::Dot:
         throw rusttorch::Error(std::string("result dtype ") + torch_type_name(o) + " does not match input dtype " +
                                torch_type_name(t));
