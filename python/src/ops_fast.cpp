@@ -397,8 +397,13 @@ void inplace_apply(int op, PyObject* self, const Opnd& b, const Extra& x) {
   }
   if (!x.has_alpha && x.mode == RoundingMode::None && try_fast_inplace(op, s, b)) return;
   const Operand ob = b.operand();
+  if (!worth_releasing(Cost::Memory, std::max(s.numel(), numel_of(b)))) {
+    engine_binary_inplace(op, s, ob, x);
+    return;
+  }
   Tensor copy = s;  // owned: self may be rebound while the GIL is released
-  without_gil(Cost::Memory, std::max(s.numel(), numel_of(b)), [&] { engine_binary_inplace(op, copy, ob, x); });
+  GilRelease g(true);
+  engine_binary_inplace(op, copy, ob, x);
 }
 
 Extra parse_extra(int op, PyObject* v, const char* fn) {
@@ -542,6 +547,8 @@ PyObject* unary_out(int op, PyObject* out_obj, const Tensor& a, const char* fn) 
 }
 
 PyObject* unary_result(int op, const Tensor& a, PyObject* out_obj, const char* fn) {
+  const bool release = worth_releasing(Cost::Memory, a.numel());
+  if (!release) return out_obj ? unary_out(op, out_obj, a, fn) : wrap(engine_unary(op, a));
   const Tensor in = a;  // owned: a's Python object may be rebound while the GIL is released
   if (out_obj) return unary_out(op, out_obj, in, fn);
   return wrap(without_gil(Cost::Memory, in.numel(), [&] { return engine_unary(op, in); }));
@@ -568,8 +575,13 @@ template <int OP>
 PyObject* method_unary_inplace(PyObject* self, PyObject*) {
   RTPY_TRY
   Tensor& s = tensor_of(self);
-  Tensor copy = s;  // owned: self may be rebound while the GIL is released
-  without_gil(Cost::Memory, copy.numel(), [&] { engine_unary_inplace(OP, copy); });
+  if (!worth_releasing(Cost::Memory, s.numel())) {
+    engine_unary_inplace(OP, s);
+  } else {
+    Tensor copy = s;  // owned: self may be rebound while the GIL is released
+    GilRelease g(true);
+    engine_unary_inplace(OP, copy);
+  }
   Py_INCREF(self);
   return self;
   RTPY_CATCH(nullptr)
@@ -622,8 +634,13 @@ PyObject* method_clamp_(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
   if (!parse_args("clamp_", {"min", "max"}, 2, 0, args, nargs, kwnames, v)) return nullptr;
   const auto lo = bound(v[0], "clamp_", "min"), hi = bound(v[1], "clamp_", "max");
   Tensor& s = tensor_of(self);
-  Tensor copy = s;  // owned: self may be rebound while the GIL is released
-  without_gil(Cost::Memory, copy.numel(), [&] { rusttorch::clamp_(copy, lo, hi); });
+  if (!worth_releasing(Cost::Memory, s.numel())) {
+    rusttorch::clamp_(s, lo, hi);
+  } else {
+    Tensor copy = s;  // owned: self may be rebound while the GIL is released
+    GilRelease g(true);
+    rusttorch::clamp_(copy, lo, hi);
+  }
   Py_INCREF(self);
   return self;
   RTPY_CATCH(nullptr)
