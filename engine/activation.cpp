@@ -4,6 +4,8 @@
 #include <optional>
 #include <string>
 
+#include "autograd/derivatives.h"
+#include "autograd/function.h"
 #include "dispatch.h"
 #include "parallel.h"
 #include "op_util.h"
@@ -60,6 +62,12 @@ ActInfo info_of(int op) {
 // casts to), else into a new tensor.
 Tensor act_into(int op, const Tensor& a, Tensor* out, const k::ActParams& p = {}) {
   const ActInfo info = info_of(op);
+  if (autograd::should_record({&a})) {
+    if (out == &a) return autograd::inplace(*out, [&](const Tensor& old) { return act_into(op, old, nullptr, p); });
+    if (out) autograd::refuse_out(info.kernel);
+    return autograd::activation(op, a, p, [&] { return act_into(op, a, nullptr, p); });
+  }
+  if (out) out->bump_version();
   detail::check_defined(a, info.kernel);
   DType dt = a.dtype();
   if (!is_floating(dt)) {
@@ -208,6 +216,11 @@ Tensor& gelu_(Tensor& self, const std::string& approximate) {
 // ---- softmax ----
 namespace {
 Tensor softmax_impl(const Tensor& a, int64_t dim, std::optional<DType> dtype, bool log) {
+  if (autograd::should_record({&a})) {
+    const Tensor in = dtype ? a.to(*dtype) : a;  // the conversion is recorded too
+    return autograd::softmax(in, in.ndim() == 0 ? 0 : wrap_dim(dim, in.ndim()), log,
+                             [&] { return softmax_impl(in, dim, std::nullopt, log); });
+  }
   const char* name = log ? "log_softmax" : "softmax";
   detail::check_defined(a, name);
   const int64_t d = wrap_dim(dim, std::max<int64_t>(a.ndim(), 1));  // torch checks the dim before the dtype

@@ -68,13 +68,51 @@ void release_large(void* p, std::size_t bytes) {
               " bytes.");
 }
 
+// The object a storage's control block owns: the memory and its version counter.
+struct SmallBlock {
+  void* p;
+  std::atomic<uint32_t> version{0};
+  explicit SmallBlock(void* q) : p(q) {}
+  ~SmallBlock() { scalable_aligned_free(p); }
+};
+struct LargeBlock {
+  void* p;
+  std::size_t bytes;
+  std::atomic<uint32_t> version{0};
+  LargeBlock(void* q, std::size_t n) : p(q), bytes(n) {}
+  ~LargeBlock() { release_large(p, bytes); }
+};
+struct ExternalBlock {
+  std::shared_ptr<void> owner;
+  std::atomic<uint32_t> version{0};
+  explicit ExternalBlock(std::shared_ptr<void> o) : owner(std::move(o)) {}
+};
+
+// Aliases the block's memory, sharing the control block that owns the block.
+template <class Block>
+std::shared_ptr<void> storage_of(std::shared_ptr<Block> b, void* data, std::atomic<uint32_t>** version) {
+  if (version) *version = &b->version;
+  return std::shared_ptr<void>(std::move(b), data);
+}
+
 }  // namespace
 
-std::shared_ptr<void> allocate(std::size_t nbytes) {
+std::shared_ptr<void> adopt(std::shared_ptr<void> owner, void* data, std::atomic<uint32_t>** version) {
+  return storage_of(std::make_shared<ExternalBlock>(std::move(owner)), data, version);
+}
+
+std::shared_ptr<void> allocate(std::size_t nbytes, std::atomic<uint32_t>** version) {
   if (nbytes < kLargeBlock) {
     void* p = scalable_aligned_malloc(nbytes == 0 ? 64 : nbytes, 64);
     if (!p) out_of_memory(nbytes);
-    return std::shared_ptr<void>(p, [](void* q) { scalable_aligned_free(q); });
+    std::shared_ptr<SmallBlock> b;
+    try {
+      b = std::make_shared<SmallBlock>(p);
+    } catch (...) {
+      scalable_aligned_free(p);
+      throw;
+    }
+    return storage_of(std::move(b), p, version);
   }
   const std::size_t bytes = size_class(nbytes);
   void* p = nullptr;
@@ -94,7 +132,14 @@ std::shared_ptr<void> allocate(std::size_t nbytes) {
     p = map_large(bytes);
   }
   if (!p) out_of_memory(nbytes);
-  return std::shared_ptr<void>(p, [bytes](void* q) { release_large(q, bytes); });
+  std::shared_ptr<LargeBlock> b;
+  try {
+    b = std::make_shared<LargeBlock>(p, bytes);
+  } catch (...) {
+    release_large(p, bytes);
+    throw;
+  }
+  return storage_of(std::move(b), p, version);
 }
 
 std::size_t cached_bytes() {

@@ -1,4 +1,6 @@
 // Copies and conversions: copy_, fill_, contiguous, clone, to.
+#include "autograd/derivatives.h"
+#include "autograd/function.h"
 #include "dispatch.h"
 #include "parallel.h"
 #include "rusttorch/ops.h"
@@ -10,6 +12,14 @@ namespace rusttorch {
 
 Tensor& Tensor::copy_(const Tensor& src) {
   if (!defined() || !src.defined()) throw Error("copy_: tensor is undefined");
+  if (autograd::should_record({this, &src})) {
+    const Shape shape = shape_;
+    const DType dtype = dtype_;
+    return autograd::inplace(*this, [&](const Tensor&) {
+      return autograd::copy_like("CopyBackwards", src, [&] { return src.to(dtype).expand(shape).contiguous(); });
+    });
+  }
+  bump_version();
   Tensor s = src;
   if (s.shape() != shape_) {
     try {
@@ -39,6 +49,7 @@ Tensor& Tensor::fill_(Scalar value) {
 
 Tensor Tensor::clone() const {
   if (!defined()) throw Error("clone: tensor is undefined");
+  if (autograd::should_record({this})) return autograd::copy_like("CloneBackward0", *this, [this] { return clone(); });
   Tensor out = TensorAccess::alloc(shape_, dtype_);
   out.copy_(*this);
   return out;
@@ -49,6 +60,8 @@ Tensor Tensor::contiguous() const { return is_contiguous() ? *this : clone(); }
 Tensor Tensor::to(DType dtype) const {
   if (!defined()) throw Error("to: tensor is undefined");
   if (dtype == dtype_) return *this;
+  if (autograd::should_record({this}))
+    return autograd::copy_like("ToCopyBackward0", *this, [this, dtype] { return to(dtype); });
   Tensor out = TensorAccess::alloc(shape_, dtype);
   out.copy_(*this);
   return out;

@@ -3,6 +3,8 @@
 #include <atomic>
 #include <cmath>
 
+#include "autograd/derivatives.h"
+#include "autograd/function.h"
 #include "dispatch.h"
 #include "op_util.h"
 #include "parallel.h"
@@ -72,6 +74,7 @@ Destination prepare_out(Tensor* out, const Shape& shape, DType dtype, bool in_pl
     return d;
   }
   if (!out->defined()) throw Error("out: tensor is undefined");
+  out->bump_version();
   if (out->shape() != shape) {
     if (in_place)
       throw Error("output with shape " + shape_str(out->shape()) + " doesn't match the broadcast shape " +
@@ -133,6 +136,12 @@ const char* binary_name(int op) {
 
 Tensor binary_into(int op, const Operand& a, const Operand& b, Tensor* out, bool in_place, Scalar alpha = 1) {
   const char* name = binary_name(op);
+  if (autograd::should_record({autograd::tensor_ptr(a), autograd::tensor_ptr(b)})) {
+    if (in_place)
+      return autograd::inplace(*out, [&](const Tensor& old) { return binary_into(op, old, b, nullptr, false, alpha); });
+    if (out) autograd::refuse_out(name);
+    return autograd::binary(op, a, b, alpha, [&] { return binary_into(op, a, b, nullptr, false, alpha); });
+  }
   check_defined(a, name);
   check_defined(b, name);
   if (a.is_scalar() && b.is_scalar()) throw TypeError(std::string(name) + ": at least one operand must be a tensor");
@@ -179,6 +188,14 @@ const char* unary_name(int op) {
 Tensor unary_into(int op, const Tensor& a, Tensor* out, bool in_place, const k::OpParams& params = {},
                    DType compute_hint = DType::Bool) {
   const char* name = unary_name(op);
+  if (autograd::should_record({&a})) {
+    if (in_place)
+      return autograd::inplace(*out, [&](const Tensor& old) {
+        return unary_into(op, old, nullptr, false, params, compute_hint);
+      });
+    if (out) autograd::refuse_out(name);
+    return autograd::unary(op, a, params, [&] { return unary_into(op, a, nullptr, false, params, compute_hint); });
+  }
   if (!a.defined()) throw Error(std::string(name) + ": tensor is undefined");
   DType compute = promote_types(a.dtype(), compute_hint);
   const bool float_only = op == k::kExp || op == k::kLog || op == k::kSqrt || op == k::kRsqrt;
@@ -329,6 +346,8 @@ Tensor& clamp_out(Tensor& out, const Tensor& a, const std::optional<Operand>& lo
 // ---- where ----
 Tensor where(const Tensor& cond, const Operand& a, const Operand& b) {
   if (!cond.defined()) throw Error("where: condition is undefined");
+  if (autograd::should_record({autograd::tensor_ptr(a), autograd::tensor_ptr(b)}))
+    return autograd::where(cond, a, b, [&] { return where(cond, a, b); });
   check_defined(a, "where");
   check_defined(b, "where");
   if (cond.dtype() != DType::Bool)

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "autograd/derivatives.h"
+#include "autograd/function.h"
 #include "dispatch.h"
 #include "gemm_driver.h"
 #include "op_util.h"
@@ -209,6 +211,8 @@ Tensor dot(const Tensor& a, const Tensor& b) {
                 std::to_string(b.numel()) + "] to have the same number of elements, but got " +
                 std::to_string(a.numel()) + " and " + std::to_string(b.numel()) + " elements respectively");
   check_not_bool(a.dtype(), "dot");
+  if (autograd::should_record({&a, &b}))
+    return autograd::product("DotBackward0", a, b, [&] { return dot(a, b); });
   return product(a.unsqueeze(0), b.unsqueeze(1), Tensor(), 1, 0).view({});
 }
 
@@ -225,6 +229,8 @@ Tensor mv(const Tensor& mat, const Tensor& vec) {
     throw Error(std::string("addmv input tensors must have the same dtype, but got ") + type_name(vec.dtype()) + ", " +
                 type_name(mat.dtype()) + ", and " + type_name(vec.dtype()));
   check_not_bool(mat.dtype(), "addmv_impl_cpu");
+  if (autograd::should_record({&mat, &vec}))
+    return autograd::product("MvBackward0", mat, vec, [&] { return mv(mat, vec); });
   return product(mat, vec.unsqueeze(1), Tensor(), 1, 0).view({mat.size(0)});
 }
 
@@ -233,6 +239,7 @@ Tensor mm(const Tensor& a, const Tensor& b) {
   check_defined(b, "mm");
   check_mm(a, b);
   check_not_bool(a.dtype(), "addmm_impl_cpu_");
+  if (autograd::should_record({&a, &b})) return autograd::product("MmBackward0", a, b, [&] { return mm(a, b); });
   return product(a, b, Tensor(), 1, 0);
 }
 
@@ -248,6 +255,7 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
   if (a.dtype() != b.dtype())
     throw Error(std::string("expected scalar type ") + type_name(a.dtype()) + " but found " + type_name(b.dtype()));
   check_not_bool(a.dtype(), "bmm");
+  if (autograd::should_record({&a, &b})) return autograd::product("BmmBackward0", a, b, [&] { return bmm(a, b); });
   return product(a, b, Tensor(), 1, 0);
 }
 
@@ -283,6 +291,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
       check_not_bool(a.dtype(), "addmm_impl_cpu_");
     }
   }
+  if (autograd::should_record({&a, &b})) return autograd::matmul(a, b);
   return batched_matmul(a, b);
 }
 
@@ -302,6 +311,8 @@ Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, Scalar bet
   check_self_mat2(input, m2);
   check_mm(m1, m2);
   check_not_bool(m1.dtype(), "addmm_impl_cpu_");
+  if (autograd::should_record({&input, &m1, &m2}))
+    return autograd::addmm_like(false, input, m1, m2, beta, alpha, [&] { return addmm(input, m1, m2, beta, alpha); });
   return product(m1, m2, input, alpha, beta);
 }
 
@@ -320,6 +331,8 @@ Tensor baddbmm(const Tensor& input, const Tensor& b1, const Tensor& b2, Scalar b
     throw Error(std::string("Input dtypes must be the same, got: input ") + cpp_name(input.dtype()) +
                 ", batch1: " + cpp_name(b1.dtype()) + ", batch2: " + cpp_name(b2.dtype()));
   check_not_bool(b1.dtype(), "baddbmm_cpu");
+  if (autograd::should_record({&input, &b1, &b2}))
+    return autograd::addmm_like(true, input, b1, b2, beta, alpha, [&] { return baddbmm(input, b1, b2, beta, alpha); });
   return product(b1, b2, input, alpha, beta);
 }
 
@@ -351,6 +364,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias) {
   }
   check_same_m1_m2(x, w);
   check_not_bool(x.dtype(), "addmm_impl_cpu_");
+  if (autograd::should_record({&x, &w, &bias})) return autograd::linear(x, w, bias, [&] { return linear(x, w, bias); });
   Shape out_shape(x.shape().begin(), x.shape().end() - 1);
   out_shape.push_back(n);
   if (x.ndim() == 1) return product(x.unsqueeze(0), wt, bias, 1, 1).view(out_shape);

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "autograd/derivatives.h"
+#include "autograd/function.h"
 #include "dispatch.h"
 #include "parallel.h"
 #include "op_util.h"
@@ -378,6 +380,16 @@ ValuesIndices arg_extreme(const Tensor& a, const Reduced& r, bool keepdim, bool 
 // Reduced mask for a single dim (0-d inputs accept 0 and -1).
 Reduced one_dim(const Tensor& a, int64_t dim) { return reduced_dims(a, DimList(dim)); }
 
+// The reduced dims, ascending, for the derivatives.
+std::vector<int64_t> dims_of(const Tensor& a, const DimList& dim) {
+  const Reduced r = reduced_dims(a, dim);
+  std::vector<int64_t> d;
+  for (std::size_t i = 0; i < r.mask.size(); ++i)
+    if (r.mask[i]) d.push_back(static_cast<int64_t>(i));
+  return d;
+}
+using autograd::Reduction;
+
 }  // namespace
 
 // ---------------------------------------------------------------- seed names
@@ -385,22 +397,20 @@ double sum(const Tensor& a) { return sum_impl(a, std::nullopt, false, std::nullo
 double mean(const Tensor& a) {
   return mean_impl(a, std::nullopt, false, std::nullopt).to(DType::Float64).item().to_double();
 }
-Tensor sum_dim(const Tensor& a, int64_t dim, bool keepdim) { return sum_impl(a, dim, keepdim, std::nullopt); }
-Tensor mean_dim(const Tensor& a, int64_t dim, bool keepdim) { return mean_impl(a, dim, keepdim, std::nullopt); }
-Tensor max(const Tensor& a) {
-  detail::check_defined(a, "max");
-  return extreme(a, reduced_dims(a, std::nullopt), false, true, "max", false);
-}
-Tensor min(const Tensor& a) {
-  detail::check_defined(a, "min");
-  return extreme(a, reduced_dims(a, std::nullopt), false, false, "min", false);
-}
+Tensor sum_dim(const Tensor& a, int64_t dim, bool keepdim) { return sum(a, dim, keepdim, std::nullopt); }
+Tensor mean_dim(const Tensor& a, int64_t dim, bool keepdim) { return mean(a, dim, keepdim, std::nullopt); }
+Tensor max(const Tensor& a) { return amax(a, std::nullopt, false); }
+Tensor min(const Tensor& a) { return amin(a, std::nullopt, false); }
 
 // ---------------------------------------------------------------- torch names
 Tensor sum(const Tensor& a, DimList dim, bool keepdim, std::optional<DType> dtype) {
+  if (autograd::should_record({&a}))
+    return autograd::reduction(Reduction::Sum, a, dims_of(a, dim), keepdim, [&] { return sum_impl(a, dim, keepdim, dtype); });
   return sum_impl(a, dim, keepdim, dtype);
 }
 Tensor mean(const Tensor& a, DimList dim, bool keepdim, std::optional<DType> dtype) {
+  if (autograd::should_record({&a}))
+    return autograd::reduction(Reduction::Mean, a, dims_of(a, dim), keepdim, [&] { return mean_impl(a, dim, keepdim, dtype); });
   return mean_impl(a, dim, keepdim, dtype);
 }
 
@@ -412,25 +422,50 @@ Tensor prod_impl(const Tensor& a, const DimList& dim, bool keepdim, std::optiona
   return reduce_to(k::kRedProd, x, reduced_dims(x, dim), keepdim, out, nullptr, 1.0);
 }
 }  // namespace
-Tensor prod(const Tensor& a, std::optional<DType> dtype) { return prod_impl(a, std::nullopt, false, dtype); }
+Tensor prod(const Tensor& a, std::optional<DType> dtype) {
+  if (autograd::should_record({&a}))
+    return autograd::reduction(Reduction::Prod, a, dims_of(a, std::nullopt), false,
+                               [&] { return prod_impl(a, std::nullopt, false, dtype); });
+  return prod_impl(a, std::nullopt, false, dtype);
+}
 Tensor prod(const Tensor& a, int64_t dim, bool keepdim, std::optional<DType> dtype) {
+  if (autograd::should_record({&a}))
+    return autograd::reduction(Reduction::Prod, a, dims_of(a, dim), keepdim, [&] { return prod_impl(a, dim, keepdim, dtype); });
   return prod_impl(a, dim, keepdim, dtype);
 }
 
 ValuesIndices max(const Tensor& a, int64_t dim, bool keepdim) {
   detail::check_defined(a, "max");
+  if (autograd::should_record({&a})) {
+    ValuesIndices r;
+    autograd::max_min_dim(a, a.ndim() == 0 ? 0 : wrap_dim(dim, a.ndim()), keepdim, true, r,
+                          [&] { return arg_extreme(a, one_dim(a, dim), keepdim, true, "max"); });
+    return r;
+  }
   return arg_extreme(a, one_dim(a, dim), keepdim, true, "max");
 }
 ValuesIndices min(const Tensor& a, int64_t dim, bool keepdim) {
   detail::check_defined(a, "min");
+  if (autograd::should_record({&a})) {
+    ValuesIndices r;
+    autograd::max_min_dim(a, a.ndim() == 0 ? 0 : wrap_dim(dim, a.ndim()), keepdim, false, r,
+                          [&] { return arg_extreme(a, one_dim(a, dim), keepdim, false, "min"); });
+    return r;
+  }
   return arg_extreme(a, one_dim(a, dim), keepdim, false, "min");
 }
 Tensor amax(const Tensor& a, DimList dim, bool keepdim) {
   detail::check_defined(a, "amax");
+  if (autograd::should_record({&a}))
+    return autograd::reduction(Reduction::AMax, a, dims_of(a, dim), keepdim,
+                               [&] { return extreme(a, reduced_dims(a, dim), keepdim, true, "amax", false); });
   return extreme(a, reduced_dims(a, dim), keepdim, true, "amax", false);
 }
 Tensor amin(const Tensor& a, DimList dim, bool keepdim) {
   detail::check_defined(a, "amin");
+  if (autograd::should_record({&a}))
+    return autograd::reduction(Reduction::AMin, a, dims_of(a, dim), keepdim,
+                               [&] { return extreme(a, reduced_dims(a, dim), keepdim, false, "amin", false); });
   return extreme(a, reduced_dims(a, dim), keepdim, false, "amin", false);
 }
 
@@ -469,15 +504,23 @@ Tensor var_impl(const Tensor& a, const DimList& dim, double correction, bool kee
 }
 }  // namespace
 Tensor var(const Tensor& a, DimList dim, double correction, bool keepdim) {
+  if (autograd::should_record({&a}))
+    return autograd::var_std(a, dims_of(a, dim), correction, keepdim, false,
+                             [&] { return var_impl(a, dim, correction, keepdim, false); });
   return var_impl(a, dim, correction, keepdim, false);
 }
 Tensor std(const Tensor& a, DimList dim, double correction, bool keepdim) {
+  if (autograd::should_record({&a}))
+    return autograd::var_std(a, dims_of(a, dim), correction, keepdim, true,
+                             [&] { return var_impl(a, dim, correction, keepdim, true); });
   return var_impl(a, dim, correction, keepdim, true);
 }
 
 // ---------------------------------------------------------------- norm, logsumexp
 Tensor norm(const Tensor& a, double p, DimList dim, bool keepdim) {
   detail::check_defined(a, "norm");
+  if (autograd::should_record({&a}))
+    return autograd::norm(a, p, dims_of(a, dim), keepdim, [&] { return norm(a.detach(), p, dim, keepdim); });
   check_float(a, "linalg.vector_norm: Expected a floating point or complex tensor as input. Got ");
   const Reduced r = reduced_dims(a, dim);
   const DType out = a.dtype();
@@ -504,6 +547,9 @@ Tensor norm(const Tensor& a, double p, DimList dim, bool keepdim) {
 
 Tensor logsumexp(const Tensor& a, DimList dim, bool keepdim) {
   detail::check_defined(a, "logsumexp");
+  if (autograd::should_record({&a}))
+    return autograd::reduction(Reduction::LogSumExp, a, dims_of(a, dim), keepdim,
+                               [&] { return logsumexp(a.detach(), dim, keepdim); });
   const Tensor x = is_floating(a.dtype()) ? a : a.to(kDefaultFloat);
   const Reduced r = reduced_dims(x, dim);
   const Shape shape = out_shape_of(x, r, keepdim);
@@ -574,7 +620,15 @@ Tensor scan_impl(const Tensor& a, int64_t dim, std::optional<DType> dtype, bool 
   return out.to(out_dt);
 }
 }  // namespace
-Tensor cumsum(const Tensor& a, int64_t dim, std::optional<DType> dtype) { return scan_impl(a, dim, dtype, false); }
-Tensor cumprod(const Tensor& a, int64_t dim, std::optional<DType> dtype) { return scan_impl(a, dim, dtype, true); }
+Tensor cumsum(const Tensor& a, int64_t dim, std::optional<DType> dtype) {
+  if (autograd::should_record({&a}))
+    return autograd::scan(a, wrap_dim(dim, std::max<int64_t>(a.ndim(), 1)), false, [&] { return scan_impl(a, dim, dtype, false); });
+  return scan_impl(a, dim, dtype, false);
+}
+Tensor cumprod(const Tensor& a, int64_t dim, std::optional<DType> dtype) {
+  if (autograd::should_record({&a}))
+    return autograd::scan(a, wrap_dim(dim, std::max<int64_t>(a.ndim(), 1)), true, [&] { return scan_impl(a, dim, dtype, true); });
+  return scan_impl(a, dim, dtype, true);
+}
 
 }  // namespace rusttorch

@@ -43,11 +43,12 @@ int64_t wrap_dim(int64_t dim, int64_t ndim) {
   return dim < 0 ? dim + n : dim;
 }
 
-Tensor TensorAccess::make(std::shared_ptr<void> storage, int64_t storage_nbytes, Shape shape, Shape strides,
-                          int64_t offset, DType dtype) {
+Tensor TensorAccess::make(std::shared_ptr<void> storage, std::atomic<uint32_t>* version, int64_t storage_nbytes,
+                          Shape shape, Shape strides, int64_t offset, DType dtype) {
   Tensor t;
   t.numel_ = checked_numel(shape);
   t.storage_ = std::move(storage);
+  t.version_ = version;
   t.storage_nbytes_ = storage_nbytes;
   t.shape_ = std::move(shape);
   t.strides_ = std::move(strides);
@@ -62,11 +63,14 @@ Tensor TensorAccess::alloc(const Shape& shape, DType dtype) {
   if (n > std::numeric_limits<int64_t>::max() / isz)
     throw Error("numel: integer multiplication overflow for shape " + shape_str(shape));
   const int64_t bytes = n * isz;
-  return make(detail::allocate(static_cast<std::size_t>(bytes)), bytes, shape, contiguous_strides(shape), 0, dtype);
+  std::atomic<uint32_t>* version = nullptr;
+  std::shared_ptr<void> storage = detail::allocate(static_cast<std::size_t>(bytes), &version);
+  return make(std::move(storage), version, bytes, shape, contiguous_strides(shape), 0, dtype);
 }
 
 Tensor TensorAccess::view_of(const Tensor& base, Shape shape, Shape strides, int64_t offset) {
-  return make(base.storage_, base.storage_nbytes_, std::move(shape), std::move(strides), offset, base.dtype_);
+  return make(base.storage_, base.version_, base.storage_nbytes_, std::move(shape), std::move(strides), offset,
+              base.dtype_);
 }
 
 int64_t Tensor::size(int64_t dim) const {
@@ -110,8 +114,9 @@ Tensor Tensor::from_blob(void* data, const Shape& shape, const Shape& strides, D
   if (n > 0 && (lo < 0 || (hi + 1) * isz > storage_bytes))
     throw ValueError("from_blob: the view reaches outside the given memory");
   // Storage starts at `data`: keep `owner` alive through the aliasing constructor.
-  std::shared_ptr<void> storage(std::move(owner), data);
-  return TensorAccess::make(std::move(storage), storage_bytes, shape, strides, 0, dtype);
+  std::atomic<uint32_t>* version = nullptr;
+  std::shared_ptr<void> storage = detail::adopt(std::move(owner), data, &version);
+  return TensorAccess::make(std::move(storage), version, storage_bytes, shape, strides, 0, dtype);
 }
 
 namespace {

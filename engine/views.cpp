@@ -5,6 +5,8 @@
 #include <optional>
 
 #include "rusttorch/tensor.h"
+#include "autograd/derivatives.h"
+#include "autograd/function.h"
 #include "tensor_access.h"
 
 namespace rusttorch {
@@ -76,6 +78,9 @@ std::optional<Shape> view_strides(const Shape& old_shape, const Shape& old_strid
 
 Tensor Tensor::view(const Shape& shape) const {
   check_defined(*this, "view");
+  if (autograd::should_record({this}))
+    return autograd::view_like("ViewBackward0", *this, [&] { return view(shape); },
+                               [in = shape_](const Tensor& g) { return g.reshape(in); });
   Shape s = infer_size(shape, numel_);
   auto st = view_strides(shape_, strides_, s, numel_);
   if (!st)
@@ -87,6 +92,9 @@ Tensor Tensor::view(const Shape& shape) const {
 
 Tensor Tensor::reshape(const Shape& shape) const {
   check_defined(*this, "reshape");
+  if (autograd::should_record({this}))
+    return autograd::view_like("ViewBackward0", *this, [&] { return reshape(shape); },
+                               [in = shape_](const Tensor& g) { return g.reshape(in); });
   Shape s = infer_size(shape, numel_);
   if (auto st = view_strides(shape_, strides_, s, numel_)) return TensorAccess::view_of(*this, s, *st, offset_);
   return clone().view(s);
@@ -94,6 +102,9 @@ Tensor Tensor::reshape(const Shape& shape) const {
 
 Tensor Tensor::transpose(int64_t d0, int64_t d1) const {
   check_defined(*this, "transpose");
+  if (autograd::should_record({this}))
+    return autograd::view_like("TransposeBackward0", *this, [&] { return transpose(d0, d1); },
+                               [d0, d1](const Tensor& g) { return g.transpose(d0, d1); });
   if (ndim() == 0) {  // torch allows transpose(0, 0) and (-1, -1) on 0-d
     wrap_dim(d0, 0);
     wrap_dim(d1, 0);
@@ -114,6 +125,14 @@ Tensor Tensor::t() const {
 
 Tensor Tensor::permute(const Shape& dims) const {
   check_defined(*this, "permute");
+  if (autograd::should_record({this}))
+    return autograd::view_like("PermuteBackward0", *this, [&] { return permute(dims); },
+                               [dims, nd = ndim()](const Tensor& g) {
+                                 Shape inverse(dims.size());  // dims were checked by the forward call
+                                 for (std::size_t i = 0; i < dims.size(); ++i)
+                                   inverse[static_cast<std::size_t>(wrap_dim(dims[i], nd))] = static_cast<int64_t>(i);
+                                 return g.permute(inverse);
+                               });
   if (static_cast<int64_t>(dims.size()) != ndim())
     throw Error("permute(sparse_coo): number of dimensions in the tensor input does not match the length of the "
                 "desired ordering of dimensions i.e. input.dim() = " +
@@ -132,6 +151,9 @@ Tensor Tensor::permute(const Shape& dims) const {
 
 Tensor Tensor::slice(int64_t dim, int64_t start, int64_t end, int64_t step) const {
   check_defined(*this, "slice");
+  if (autograd::should_record({this}))
+    return autograd::embedding_view("SliceBackward0", *this, [&] { return slice(dim, start, end, step); },
+                                    [=](const Tensor& t) { return t.slice(dim, start, end, step); });
   if (ndim() == 0) throw IndexError("slice() cannot be applied to a 0-dim tensor.");
   dim = wrap_dim(dim, ndim());
   if (step <= 0) throw ValueError("slice step must be positive");
@@ -148,6 +170,9 @@ Tensor Tensor::slice(int64_t dim, int64_t start, int64_t end, int64_t step) cons
 
 Tensor Tensor::select(int64_t dim, int64_t index) const {
   check_defined(*this, "select");
+  if (autograd::should_record({this}))
+    return autograd::embedding_view("SelectBackward0", *this, [&] { return select(dim, index); },
+                                    [=](const Tensor& t) { return t.select(dim, index); });
   if (ndim() == 0) throw IndexError("select() cannot be applied to a 0-dim tensor.");
   dim = wrap_dim(dim, ndim());
   const int64_t n = shape_[dim];
@@ -179,6 +204,9 @@ Tensor Tensor::narrow(int64_t dim, int64_t start, int64_t length) const {
 
 Tensor Tensor::expand(const Shape& shape) const {
   check_defined(*this, "expand");
+  if (autograd::should_record({this}))
+    return autograd::view_like("ExpandBackward0", *this, [&] { return expand(shape); },
+                               [in = shape_](const Tensor& g) { return autograd::sum_to(g, in); });
   const int64_t nd = static_cast<int64_t>(shape.size());
   if (nd < ndim())
     throw Error("expand(torch.FloatTensor{" + shape_str(shape_) + "}, size=" + shape_str(shape) +
@@ -215,6 +243,9 @@ Tensor Tensor::expand(const Shape& shape) const {
 
 Tensor Tensor::squeeze() const {
   check_defined(*this, "squeeze");
+  if (autograd::should_record({this}))
+    return autograd::view_like("SqueezeBackward0", *this, [&] { return squeeze(); },
+                               [in = shape_](const Tensor& g) { return g.reshape(in); });
   Shape s, st;
   for (int64_t i = 0; i < ndim(); ++i)
     if (shape_[i] != 1) {
@@ -226,6 +257,9 @@ Tensor Tensor::squeeze() const {
 
 Tensor Tensor::squeeze(int64_t dim) const {
   check_defined(*this, "squeeze");
+  if (autograd::should_record({this}))
+    return autograd::view_like("SqueezeBackward1", *this, [&] { return squeeze(dim); },
+                               [in = shape_](const Tensor& g) { return g.reshape(in); });
   dim = wrap_dim(dim, ndim());
   if (ndim() == 0 || shape_[dim] != 1) return *this;
   Shape s = shape_, st = strides_;
@@ -236,6 +270,9 @@ Tensor Tensor::squeeze(int64_t dim) const {
 
 Tensor Tensor::unsqueeze(int64_t dim) const {
   check_defined(*this, "unsqueeze");
+  if (autograd::should_record({this}))
+    return autograd::view_like("UnsqueezeBackward0", *this, [&] { return unsqueeze(dim); },
+                               [in = shape_](const Tensor& g) { return g.reshape(in); });
   dim = wrap_dim(dim, ndim() + 1);
   Shape s = shape_, st = strides_;
   const int64_t new_stride = dim < ndim() ? shape_[dim] * strides_[dim] : 1;
@@ -261,6 +298,8 @@ Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
 
 Tensor Tensor::as_strided(const Shape& shape, const Shape& strides, int64_t offset) const {
   check_defined(*this, "as_strided");
+  if (autograd::should_record({this}))
+    throw Error("rusttorch: as_strided of a tensor that requires grad is not differentiable yet");
   if (shape.size() != strides.size())
     throw Error("mismatch in length of strides and shape");
   const int64_t n = checked_numel(shape);

@@ -1,6 +1,7 @@
 // Umbrella header for C++ users: #include <rusttorch/rusttorch.h>
 #pragma once
 #include "rusttorch/activation.h"
+#include "rusttorch/autograd.h"
 #include "rusttorch/backend.h"
 #include "rusttorch/dtype.h"
 #include "rusttorch/error.h"

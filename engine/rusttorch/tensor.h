@@ -1,9 +1,12 @@
 // Tensor: a strided view (shape, strides, offset, dtype) over shared storage.
 // Views share the storage; nothing here copies unless its name says so.
 #pragma once
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -16,6 +19,10 @@ namespace rusttorch {
 
 using Shape = std::vector<int64_t>;  // sizes or strides (strides in elements, as torch)
 class Generator;
+namespace autograd {
+struct AutogradMeta;
+class Node;
+}  // namespace autograd
 
 template <class T> constexpr DType dtype_of();
 template <> constexpr DType dtype_of<bool>() { return DType::Bool; }
@@ -111,10 +118,42 @@ class Tensor {
   Tensor& copy_(const Tensor& src);            // broadcasts src, converts dtype
   Tensor& fill_(Scalar value);
 
+  // ---- autograd (engine/autograd/, rusttorch/autograd.h) ----
+  bool requires_grad() const;
+  Tensor& requires_grad_(bool requires_grad = true);  // leaves only; floating dtypes only
+  const Tensor& grad() const;                         // undefined until a backward reaches it
+  void set_grad(const Tensor& grad);                  // an undefined Tensor clears it
+  std::shared_ptr<autograd::Node> grad_fn() const;    // null for leaves
+  bool is_leaf() const;
+  uint32_t output_nr() const;
+  Tensor detach() const;                              // same storage, out of the graph
+  Tensor& detach_();
+  void retain_grad();                                 // keep .grad of a non-leaf
+  bool retains_grad() const;
+  // A hook on the gradient of this tensor (see autograd::Hook); returns an id for remove_hook.
+  int64_t register_hook(std::function<Tensor(const Tensor&)> hook);
+  void remove_hook(int64_t id);
+  void backward() const;  // of a one-element tensor
+  void backward(const Tensor& gradient, std::optional<bool> retain_graph = std::nullopt, bool create_graph = false) const;
+  void backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph,
+                const std::vector<Tensor>& inputs) const;
+  // Bumped by every write into the storage (in-place ops, out=, copy_); shared by all views.
+  uint32_t version() const { return version_ ? version_->load(std::memory_order_relaxed) : 0; }
+  void bump_version() const {
+    if (version_) version_->fetch_add(1, std::memory_order_relaxed);
+  }
+  // True when the tensor takes part in autograd at all (one pointer test: the fast paths use it).
+  bool has_autograd() const { return static_cast<bool>(autograd_); }
+  const std::shared_ptr<autograd::AutogradMeta>& autograd_meta() const { return autograd_; }
+  autograd::AutogradMeta& mutable_autograd_meta();    // created on first use
+  void set_autograd_meta(std::shared_ptr<autograd::AutogradMeta> meta);
+
  private:
   friend class TensorAccess;
   void check_dtype_of(DType want) const;
   std::shared_ptr<void> storage_;
+  std::atomic<uint32_t>* version_ = nullptr;          // lives in the storage's control block
+  std::shared_ptr<autograd::AutogradMeta> autograd_;
   int64_t storage_nbytes_ = 0;
   Shape shape_, strides_;
   int64_t offset_ = 0;

@@ -26,7 +26,11 @@ bool = _C.bool  # noqa: A001
 __version__ = "0.1.0"
 
 from . import _tensor_methods  # noqa: E402  (adds the Python-level Tensor methods)
-from . import backends, nn  # noqa: E402
+from . import autograd, backends, nn  # noqa: E402
+from .autograd.grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: E402
+from ._requires_grad import add_requires_grad_keyword as _add_requires_grad_keyword  # noqa: E402
+
+_add_requires_grad_keyword(globals())
 from ._tensor_methods import (  # noqa: E402
     add_scalar,
     broadcast_tensors,
@@ -55,7 +59,8 @@ from ._tensor_methods import (  # noqa: E402
 
 # Everything of the native module that is public, plus the Python-level functions.
 __all__ = [n for n in dir(_C) if not n.startswith("_")] + [
-    "float", "double", "long", "int", "bool", "backends", "nn",
+    "float", "double", "long", "int", "bool", "autograd", "backends", "nn",
+    "enable_grad", "inference_mode", "no_grad", "set_grad_enabled",
     "add_scalar", "broadcast_tensors", "broadcast_to", "clone", "exp_", "flatten", "get_default_dtype",
     "index_select", "is_floating_point", "log_", "masked_fill", "mul_scalar", "narrow", "numel", "permute",
     "reshape", "select", "squeeze", "swapaxes", "swapdims", "t", "transpose", "unsqueeze",

@@ -18,8 +18,7 @@ Tensor released(const Tensor& a, F&& f) {
 
 template <class F>
 py::object inplace(py::handle self, F&& f) {
-  Tensor s = tensor_of(self.ptr());
-  without_gil(Cost::Math, s.numel(), [&] { f(s); });
+  modify_without_gil(Cost::Math, self.ptr(), f);
   return py::reinterpret_borrow<py::object>(self);
 }
 

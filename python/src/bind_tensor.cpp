@@ -306,19 +306,16 @@ void bind_tensor_methods(py::module_& m) {
 
   // ---- writes ----
   def_method("copy_", [](py::handle self, py::handle src) {
-    Tensor s = tensor_of(self.ptr());
-    const Tensor v = as_tensor_arg(src.ptr(), s.dtype());
-    without_gil(Cost::Memory, s.numel(), [&] { s.copy_(v); });
+    const Tensor v = as_tensor_arg(src.ptr(), tensor_of(self.ptr()).dtype());
+    modify_without_gil(Cost::Memory, self.ptr(), [&](Tensor& s) { s.copy_(v); });
     return py::reinterpret_borrow<py::object>(self);
   }, py::arg("src"));
   def_method("fill_", [](py::handle self, const Scalar& v) {
-    Tensor s = tensor_of(self.ptr());
-    without_gil(Cost::Memory, s.numel(), [&] { s.fill_(v); });
+    modify_without_gil(Cost::Memory, self.ptr(), [&](Tensor& s) { s.fill_(v); });
     return py::reinterpret_borrow<py::object>(self);
   }, py::arg("value"));
   def_method("zero_", [](py::handle self) {
-    Tensor s = tensor_of(self.ptr());
-    without_gil(Cost::Memory, s.numel(), [&] { s.fill_(Scalar(int64_t{0})); });
+    modify_without_gil(Cost::Memory, self.ptr(), [](Tensor& s) { s.fill_(Scalar(int64_t{0})); });
     return py::reinterpret_borrow<py::object>(self);
   });
 }

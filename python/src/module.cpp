@@ -63,4 +63,5 @@ PYBIND11_MODULE(_C, m) {
   bind_reduction(m);
   bind_activation(m);
   bind_linalg(m);
+  bind_autograd(m);
 }

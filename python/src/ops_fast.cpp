@@ -295,6 +295,7 @@ bool fast_operands(int op, const Opnd& a, const Opnd& b, ScalarBuf& sb, const vo
   const Tensor* t = a.t ? a.t : b.t;
   const int64_t n = t->numel();
   if (n == 0 || n > kFastMaxNumel) return false;
+  if ((a.t && a.t->has_autograd()) || (b.t && b.t->has_autograd())) return false;  // the engine records
   const DType dt = t->dtype();
   if (a.t && b.t) {
     if (b.t->dtype() != dt || a.t->shape() != b.t->shape() || !a.t->is_contiguous() || !b.t->is_contiguous())
@@ -337,6 +338,7 @@ bool try_fast_inplace(int op, Tensor& self, const Opnd& b) {
   k::BinaryFn fn;
   if (!fast_operands(op, a, b, sb, &pa, &pb, &layout, &fn)) return false;
   const k::OpParams params;
+  self.bump_version();
   return fn(pa, pb, self.data_ptr(), self.numel(), layout, &params) == k::kOk;
 }
 
@@ -397,13 +399,7 @@ void inplace_apply(int op, PyObject* self, const Opnd& b, const Extra& x) {
   }
   if (!x.has_alpha && x.mode == RoundingMode::None && try_fast_inplace(op, s, b)) return;
   const Operand ob = b.operand();
-  if (!worth_releasing(Cost::Memory, std::max(s.numel(), numel_of(b)))) {
-    engine_binary_inplace(op, s, ob, x);
-    return;
-  }
-  Tensor copy = s;  // owned: self may be rebound while the GIL is released
-  GilRelease g(true);
-  engine_binary_inplace(op, copy, ob, x);
+  modify_without_gil(Cost::Memory, self, [&](Tensor& t) { engine_binary_inplace(op, t, ob, x); });
 }
 
 Extra parse_extra(int op, PyObject* v, const char* fn) {
@@ -574,14 +570,7 @@ PyObject* method_unary(PyObject* self, PyObject*) {
 template <int OP>
 PyObject* method_unary_inplace(PyObject* self, PyObject*) {
   RTPY_TRY
-  Tensor& s = tensor_of(self);
-  if (!worth_releasing(Cost::Memory, s.numel())) {
-    engine_unary_inplace(OP, s);
-  } else {
-    Tensor copy = s;  // owned: self may be rebound while the GIL is released
-    GilRelease g(true);
-    engine_unary_inplace(OP, copy);
-  }
+  modify_without_gil(Cost::Memory, self, [](Tensor& t) { engine_unary_inplace(OP, t); });
   Py_INCREF(self);
   return self;
   RTPY_CATCH(nullptr)
@@ -633,14 +622,7 @@ PyObject* method_clamp_(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
   PyObject* v[2];
   if (!parse_args("clamp_", {"min", "max"}, 2, 0, args, nargs, kwnames, v)) return nullptr;
   const auto lo = bound(v[0], "clamp_", "min"), hi = bound(v[1], "clamp_", "max");
-  Tensor& s = tensor_of(self);
-  if (!worth_releasing(Cost::Memory, s.numel())) {
-    rusttorch::clamp_(s, lo, hi);
-  } else {
-    Tensor copy = s;  // owned: self may be rebound while the GIL is released
-    GilRelease g(true);
-    rusttorch::clamp_(copy, lo, hi);
-  }
+  modify_without_gil(Cost::Memory, self, [&](Tensor& t) { rusttorch::clamp_(t, lo, hi); });
   Py_INCREF(self);
   return self;
   RTPY_CATCH(nullptr)

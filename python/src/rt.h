@@ -39,6 +39,18 @@ inline bool is_tensor(PyObject* o) {
 }
 inline Tensor& tensor_of(PyObject* o) { return reinterpret_cast<PyTensor*>(o)->t; }
 
+// The one way bindings modify a tensor in place: f(s) on an owned handle s of
+// self's tensor (gil.h), without the GIL when worth it. Then self takes the
+// handle's autograd data: an in-place op on a tensor in the graph gives it a
+// new grad_fn, which must reach the Python object.
+template <class F>
+void modify_without_gil(Cost cost, PyObject* self, F&& f) {
+  Tensor s = tensor_of(self);
+  without_gil(cost, s.numel(), [&] { f(s); });
+  Tensor& t = tensor_of(self);
+  if (s.autograd_meta() != t.autograd_meta()) t.set_autograd_meta(s.autograd_meta());
+}
+
 // A new reference to a Python Tensor owning `t`; throws python_error on failure.
 PyObject* wrap(Tensor&& t);
 inline PyObject* wrap(const Tensor& t) { return wrap(Tensor(t)); }

@@ -136,9 +136,10 @@ PyObject* get_mT(PyObject* self, void*) {
   return wrap(t.transpose(-2, -1));
   RTPY_CATCH(nullptr)
 }
+// ---- autograd attributes ----
 PyObject* get_data(PyObject* self, void*) {
   RTPY_TRY
-  return wrap(tensor_of(self));
+  return wrap(tensor_of(self).detach());
   RTPY_CATCH(nullptr)
 }
 int set_data(PyObject* self, PyObject* value, void*) {
@@ -146,17 +147,51 @@ int set_data(PyObject* self, PyObject* value, void*) {
     PyErr_SetString(PyExc_TypeError, "Tensor.data must be set to a Tensor");
     return -1;
   }
-  tensor_of(self) = tensor_of(value);
+  Tensor& t = tensor_of(self);
+  Tensor nt = tensor_of(value).detach();  // the new data, keeping self's autograd data
+  nt.set_autograd_meta(t.autograd_meta());
+  t = std::move(nt);
   return 0;
 }
+PyObject* get_requires_grad(PyObject* self, void*) { return PyBool_FromLong(tensor_of(self).requires_grad()); }
+int set_requires_grad(PyObject* self, PyObject* value, void*) {
+  RTPY_TRY
+  if (!value || !PyBool_Check(value)) {
+    PyErr_SetString(PyExc_TypeError, "requires_grad must be a bool");
+    return -1;
+  }
+  tensor_of(self).requires_grad_(value == Py_True);
+  return 0;
+  RTPY_CATCH(-1)
+}
+PyObject* get_grad(PyObject* self, void*) {
+  RTPY_TRY
+  const Tensor& g = tensor_of(self).grad();
+  if (!g.defined()) Py_RETURN_NONE;
+  return wrap(g);
+  RTPY_CATCH(nullptr)
+}
+int set_grad(PyObject* self, PyObject* value, void*) {
+  RTPY_TRY
+  if (value && value != Py_None && !is_tensor(value)) {
+    PyErr_Format(PyExc_TypeError, "assigned grad expected to be a Tensor or None but got grad of type %s",
+                 Py_TYPE(value)->tp_name);
+    return -1;
+  }
+  tensor_of(self).set_grad(value && value != Py_None ? tensor_of(value) : Tensor());
+  return 0;
+  RTPY_CATCH(-1)
+}
+PyObject* get_is_leaf(PyObject* self, void*) { return PyBool_FromLong(tensor_of(self).is_leaf()); }
+PyObject* get_retains_grad(PyObject* self, void*) { return PyBool_FromLong(tensor_of(self).retains_grad()); }
+PyObject* get_version(PyObject* self, void*) { return PyLong_FromUnsignedLong(tensor_of(self).version()); }
+PyObject* get_output_nr(PyObject* self, void*) { return PyLong_FromUnsignedLong(tensor_of(self).output_nr()); }
 PyObject* get_itemsize(PyObject* self, void*) { return PyLong_FromSize_t(tensor_of(self).itemsize()); }
 PyObject* get_nbytes(PyObject* self, void*) {
   const Tensor& t = tensor_of(self);
   return PyLong_FromLongLong(t.numel() * static_cast<int64_t>(t.itemsize()));
 }
 PyObject* get_false(PyObject*, void*) { Py_RETURN_FALSE; }
-PyObject* get_true(PyObject*, void*) { Py_RETURN_TRUE; }
-PyObject* get_none(PyObject*, void*) { Py_RETURN_NONE; }
 
 PyGetSetDef tensor_getset[] = {
     {"shape", get_shape, nullptr, "The size of the tensor (a rusttorch.Size).", nullptr},
@@ -164,12 +199,15 @@ PyGetSetDef tensor_getset[] = {
     {"ndim", get_ndim, nullptr, "Number of dimensions.", nullptr},
     {"T", get_T, nullptr, "The tensor with its dimensions reversed (a view).", nullptr},
     {"mT", get_mT, nullptr, "The last two dimensions transposed (a view).", nullptr},
-    {"data", get_data, set_data, "The tensor itself (no autograd here).", nullptr},
+    {"data", get_data, set_data, "The tensor's data, out of the graph (a detached alias).", nullptr},
     {"itemsize", get_itemsize, nullptr, "Bytes per element.", nullptr},
     {"nbytes", get_nbytes, nullptr, "Bytes of the elements (numel * itemsize).", nullptr},
-    {"requires_grad", get_false, nullptr, "Always False: rusttorch has no autograd.", nullptr},
-    {"is_leaf", get_true, nullptr, "Always True.", nullptr},
-    {"grad", get_none, nullptr, "Always None.", nullptr},
+    {"requires_grad", get_requires_grad, set_requires_grad, "Whether autograd records ops on this tensor.", nullptr},
+    {"is_leaf", get_is_leaf, nullptr, "True unless the tensor was made by a recorded op.", nullptr},
+    {"grad", get_grad, set_grad, "The gradient accumulated by backward(), or None.", nullptr},
+    {"retains_grad", get_retains_grad, nullptr, "Whether retain_grad() was called on this non-leaf.", nullptr},
+    {"_version", get_version, nullptr, "Writes into the storage so far (autograd's in-place check).", nullptr},
+    {"output_nr", get_output_nr, nullptr, "Which output of its grad_fn this tensor is.", nullptr},
     {"is_cuda", get_false, nullptr, "Always False.", nullptr},
     {nullptr, nullptr, nullptr, nullptr, nullptr}};
 

@@ -1,0 +1,714 @@
+// Every derivative formula, written once with the public ops, so that the
+// backward pass is itself recorded under create_graph=True (double backward).
+// Node names are torch's (AddBackward0, ...). Gradients of broadcast inputs
+// come back in the result's shape; the engine sums them to the input's shape
+// and casts them to its dtype.
+#include "autograd/derivatives.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "autograd/function.h"
+#include "rusttorch/activation.h"
+#include "rusttorch/linalg.h"
+
+namespace rusttorch::autograd {
+namespace k = kernels;
+namespace {
+
+using Grads = std::vector<Tensor>;
+
+Tensor zeros_of(const Tensor& t) { return Tensor::zeros(t.shape(), t.dtype()); }
+
+// Runs `compute` without recording.
+template <class F>
+auto untracked(F&& compute) {
+  NoGradGuard guard;
+  return compute();
+}
+
+// The gradient of a reduced result, expanded back over the reduced dims.
+Tensor unreduce(const Tensor& g, const Shape& shape, const std::vector<int64_t>& dims, bool keepdim) {
+  Tensor r = g;
+  if (!keepdim)
+    for (int64_t d : dims) r = r.unsqueeze(d);  // dims ascending
+  return r.expand(shape);
+}
+
+Tensor prod_over(const Tensor& t, const std::vector<int64_t>& dims) {
+  Tensor r = t;
+  for (int64_t d : dims) r = prod(r, d, true);
+  return r;
+}
+
+int64_t count_of(const Shape& shape, const std::vector<int64_t>& dims) {
+  int64_t n = 1;
+  for (int64_t d : dims) n *= shape[static_cast<std::size_t>(d)];
+  return n;
+}
+
+}  // namespace
+
+[[noreturn]] void refuse_out(const char* op) {
+  throw Error(std::string(op) +
+              "(): functions with out=... arguments don't support automatic differentiation, but one of the "
+              "arguments requires grad.");
+}
+
+Tensor& inplace(Tensor& self, const std::function<Tensor(const Tensor& old)>& op) {
+  if (self.is_leaf() && self.requires_grad())
+    throw Error("a leaf Variable that requires grad is being used in an in-place operation.");
+  if (self.has_autograd() && self.autograd_meta()->is_view)
+    throw Error(
+        "rusttorch: an in-place operation on a view of a tensor that requires grad is not supported yet; use the "
+        "out-of-place op (y = op(x)) instead");
+  Tensor old = untracked([&] { return self.clone(); });
+  if (self.requires_grad()) {  // the copy continues self's history
+    auto meta = std::make_shared<AutogradMeta>();
+    meta->grad_fn = self.grad_fn();
+    meta->output_nr = self.output_nr();
+    old.set_autograd_meta(std::move(meta));
+  }
+  Tensor r = op(old);
+  untracked([&] { return self.copy_(r); });
+  if (r.requires_grad()) {
+    AutogradMeta& m = self.mutable_autograd_meta();
+    m.grad_fn = r.grad_fn();
+    m.output_nr = r.output_nr();
+    m.requires_grad = false;
+  }
+  return self;
+}
+
+// ------------------------------------------------------------------ elementwise
+Tensor binary(int op, const Operand& a, const Operand& b, Scalar alpha, const std::function<Tensor()>& compute) {
+  Tensor r = untracked(compute);
+  if (!is_floating(r.dtype())) return r;
+  const Tensor* ta = tensor_ptr(a);
+  const Tensor* tb = tensor_ptr(b);
+  const bool alpha_one = alpha.to_double() == 1.0;
+  auto scalar_or = [](const Operand& o, GradContext& c, std::size_t i) {
+    return o.is_scalar() ? Operand(o.scalar()) : Operand(c.saved(i));
+  };
+  std::shared_ptr<FunctionNode> node;
+  switch (op) {
+    case k::kAdd:
+    case k::kSub: {
+      const bool sub = op == k::kSub;
+      node = record(sub ? "SubBackward0" : "AddBackward0", {ta, tb}, {&r}, [alpha, alpha_one, sub](GradContext& c) {
+        const Tensor& g = c.grad();
+        Tensor gb;
+        if (c.needs(1)) gb = alpha_one ? (sub ? neg(g) : g) : mul(g, sub ? Scalar(-alpha.to_double()) : alpha);
+        return Grads{g, gb};
+      });
+      break;
+    }
+    case k::kMul:
+      node = record("MulBackward0", {ta, tb}, {&r}, [a, b, scalar_or](GradContext& c) {
+        const Tensor& g = c.grad();
+        Tensor ga, gb;
+        if (c.needs(0)) ga = mul(g, scalar_or(b, c, 1));
+        if (c.needs(1)) gb = mul(g, scalar_or(a, c, 0));
+        return Grads{ga, gb};
+      });
+      break;
+    case k::kDiv:
+      node = record("DivBackward0", {ta, tb}, {&r}, [a, b, scalar_or](GradContext& c) {
+        const Tensor& g = c.grad();
+        Tensor ga, gb;
+        const Operand ob = scalar_or(b, c, 1);
+        if (c.needs(0)) ga = div(g, ob);
+        if (c.needs(1)) {
+          const Operand oa = scalar_or(a, c, 0);
+          gb = neg(div(mul(g, oa), mul(ob, ob)));
+        }
+        return Grads{ga, gb};
+      });
+      break;
+    case k::kDivTrunc:
+    case k::kDivFloor:
+      node = record("DivBackward1", {ta, tb}, {&r}, [](GradContext& c) {
+        return Grads{c.needs(0) ? zeros_of(c.grad()) : Tensor(), c.needs(1) ? zeros_of(c.grad()) : Tensor()};
+      });
+      break;
+    case k::kRemainder:
+    case k::kFmod: {
+      const bool rem = op == k::kRemainder;
+      node = record(rem ? "RemainderBackward0" : "FmodBackward0", {ta, tb}, {&r}, [a, b, rem, scalar_or](GradContext& c) {
+        const Tensor& g = c.grad();
+        Tensor gb;
+        if (c.needs(1)) {
+          const Operand oa = scalar_or(a, c, 0), ob = scalar_or(b, c, 1);
+          gb = neg(mul(g, div(oa, ob, rem ? RoundingMode::Floor : RoundingMode::Trunc)));
+        }
+        return Grads{c.needs(0) ? g : Tensor(), gb};
+      });
+      break;
+    }
+    case k::kPow:
+      node = record(b.is_scalar() ? "PowBackward0" : a.is_scalar() ? "PowBackward2" : "PowBackward1", {ta, tb}, {&r},
+                    [a, b, scalar_or](GradContext& c) {
+                      const Tensor& g = c.grad();
+                      Tensor ga, gb;
+                      if (c.needs(0)) {
+                        const Tensor base = c.saved(0);
+                        if (b.is_scalar()) {
+                          const double e = b.scalar().to_double();
+                          ga = e == 0.0 ? zeros_of(g) : mul(mul(g, e), pow(base, Scalar(e - 1.0)));
+                        } else {
+                          const Tensor e = c.saved(1);
+                          // 0 where the exponent is 0 (torch: no NaN from 0 * inf)
+                          const Tensor d = mul(e, pow(base, sub(e, 1)));
+                          ga = mul(g, where(eq(e, 0), Operand(0.0), Operand(d)));
+                        }
+                      }
+                      if (c.needs(1)) {
+                        const Tensor out = c.saved(2);
+                        const Operand oa = scalar_or(a, c, 0);
+                        const Tensor lg = a.is_scalar() ? Tensor::scalar_tensor(Scalar(std::log(a.scalar().to_double())), out.dtype())
+                                                        : log(c.saved(0));
+                        // 0 where base == 0 and exponent >= 0, as torch
+                        Tensor d = mul(out, lg);
+                        if (!a.is_scalar()) d = where(logical_and(eq(c.saved(0), 0), ge(c.saved(1), 0)), Operand(0.0), Operand(d));
+                        gb = mul(g, d);
+                        (void)oa;
+                      }
+                      return Grads{ga, gb};
+                    });
+      break;
+    case k::kMaximum:
+    case k::kMinimum: {
+      const bool is_max = op == k::kMaximum;
+      node = record(is_max ? "MaximumBackward0" : "MinimumBackward0", {ta, tb}, {&r}, [is_max](GradContext& c) {
+        const Tensor& g = c.grad();
+        const Tensor x = c.saved(0), y = c.saved(1);
+        const Tensor half = where(eq(x, y), Operand(div(g, 2)), Operand(g));
+        Tensor ga, gb;
+        if (c.needs(0)) ga = where(is_max ? lt(x, y) : gt(x, y), Operand(0.0), Operand(half));
+        if (c.needs(1)) gb = where(is_max ? gt(x, y) : lt(x, y), Operand(0.0), Operand(half));
+        return Grads{ga, gb};
+      });
+      break;
+    }
+    default:
+      return r;  // comparisons, logical and bitwise ops: no gradient
+  }
+  // Saved operands: 0 = a, 1 = b (scalars save nothing but keep the slot), 2 = the result.
+  node->save(ta ? *ta : Tensor());
+  node->save(tb ? *tb : Tensor());
+  if (op == k::kPow) node->save(r, true);
+  return r;
+}
+
+Tensor unary(int op, const Tensor& a, const k::OpParams& p, const std::function<Tensor()>& compute) {
+  Tensor r = untracked(compute);
+  if (!is_floating(r.dtype())) return r;
+  std::shared_ptr<FunctionNode> node;
+  auto rec = [&](const char* name, Formula f) { node = record(name, {&a}, {&r}, std::move(f)); };
+  switch (op) {
+    case k::kNeg: rec("NegBackward0", [](GradContext& c) { return Grads{neg(c.grad())}; }); break;
+    case k::kAbs: rec("AbsBackward0", [](GradContext& c) { return Grads{mul(c.grad(), sign(c.saved(0)))}; }); break;
+    case k::kSign: rec("SignBackward0", [](GradContext& c) { return Grads{zeros_of(c.grad())}; }); break;
+    case k::kExp: rec("ExpBackward0", [](GradContext& c) { return Grads{mul(c.grad(), c.saved(1))}; }); break;
+    case k::kLog: rec("LogBackward0", [](GradContext& c) { return Grads{div(c.grad(), c.saved(0))}; }); break;
+    case k::kSqrt:
+      rec("SqrtBackward0", [](GradContext& c) { return Grads{div(c.grad(), mul(c.saved(1), 2))}; });
+      break;
+    case k::kRsqrt:
+      rec("RsqrtBackward0", [](GradContext& c) {
+        const Tensor y = c.saved(1);
+        return Grads{mul(mul(c.grad(), mul(mul(y, y), y)), -0.5)};
+      });
+      break;
+    case k::kClamp: {
+      const bool lo = p.has_lo, hi = p.has_hi;
+      const double vlo = p.f[0], vhi = p.f[1];
+      rec("ClampBackward1", [lo, hi, vlo, vhi](GradContext& c) {
+        const Tensor x = c.saved(0);
+        Tensor keep;
+        if (lo) keep = ge(x, vlo);
+        if (hi) keep = keep.defined() ? logical_and(keep, le(x, vhi)) : le(x, vhi);
+        return Grads{where(keep, Operand(c.grad()), Operand(0.0))};
+      });
+      break;
+    }
+    default:
+      return r;
+  }
+  node->save(a);
+  node->save(r, true);
+  return r;
+}
+
+Tensor activation(int op, const Tensor& a, const k::ActParams& p, const std::function<Tensor()>& compute) {
+  Tensor r = untracked(compute);
+  if (!is_floating(r.dtype())) return r;
+  const double p0 = p.p[0], p1 = p.p[1], p2 = p.p[2];
+  Formula f;
+  const char* name = "";
+  // saved(0) = input, saved(1) = result
+  switch (op) {
+    case k::kActRelu:
+      name = "ReluBackward0";
+      f = [](GradContext& c) { return Grads{where(gt(c.saved(1), 0), Operand(c.grad()), Operand(0.0))}; };
+      break;
+    case k::kActRelu6:
+    case k::kActHardtanh: {
+      name = op == k::kActRelu6 ? "HardtanhBackward0" : "HardtanhBackward0";
+      const double lo = op == k::kActRelu6 ? 0.0 : p0, hi = op == k::kActRelu6 ? 6.0 : p1;
+      f = [lo, hi](GradContext& c) {
+        const Tensor x = c.saved(0);
+        return Grads{where(logical_and(gt(x, lo), lt(x, hi)), Operand(c.grad()), Operand(0.0))};
+      };
+      break;
+    }
+    case k::kActLeakyRelu:
+      name = "LeakyReluBackward0";
+      f = [p0](GradContext& c) {
+        return Grads{where(gt(c.saved(0), 0), Operand(c.grad()), Operand(mul(c.grad(), p0)))};
+      };
+      break;
+    case k::kActElu:  // scale * (x > 0 ? x : alpha * expm1(x * input_scale))
+      name = "EluBackward0";
+      f = [p0, p1, p2](GradContext& c) {
+        const Tensor x = c.saved(0);
+        const Tensor neg_part = mul(c.grad(), mul(exp(mul(x, p2)), p0 * p1 * p2));
+        return Grads{where(gt(x, 0), Operand(mul(c.grad(), p1)), Operand(neg_part))};
+      };
+      break;
+    case k::kActGelu:
+      name = "GeluBackward0";
+      f = [](GradContext& c) {
+        const Tensor x = c.saved(0);
+        const Tensor cdf = mul(add(erf(mul(x, M_SQRT1_2)), 1), 0.5);
+        const Tensor pdf = mul(exp(mul(mul(x, x), -0.5)), 0.5 * M_2_SQRTPI * M_SQRT1_2);
+        return Grads{mul(c.grad(), add(cdf, mul(x, pdf)))};
+      };
+      break;
+    case k::kActGeluTanh:
+      name = "GeluBackward0";
+      f = [](GradContext& c) {
+        const double beta = M_SQRT2 * M_2_SQRTPI * 0.5, kappa = 0.044715;
+        const Tensor x = c.saved(0);
+        const Tensor x2 = mul(x, x);
+        const Tensor t = tanh(mul(add(x, mul(mul(x2, x), kappa)), beta));
+        const Tensor left = mul(add(t, 1), 0.5);
+        const Tensor right = mul(mul(mul(x, 0.5), sub(1.0, mul(t, t))), mul(add(mul(x2, 3 * kappa), 1), beta));
+        return Grads{mul(c.grad(), add(left, right))};
+      };
+      break;
+    case k::kActSilu:
+      name = "SiluBackward0";
+      f = [](GradContext& c) {
+        const Tensor x = c.saved(0);
+        const Tensor s = sigmoid(x);
+        return Grads{mul(c.grad(), mul(s, add(mul(x, sub(1.0, s)), 1)))};
+      };
+      break;
+    case k::kActMish:
+      name = "MishBackward0";
+      f = [](GradContext& c) {
+        const Tensor x = c.saved(0);
+        const Tensor ts = tanh(softplus(x));
+        return Grads{mul(c.grad(), add(ts, mul(mul(x, sigmoid(x)), sub(1.0, mul(ts, ts)))))};
+      };
+      break;
+    case k::kActSoftplus:
+      name = "SoftplusBackward0";
+      f = [p0, p1](GradContext& c) {
+        const Tensor xb = mul(c.saved(0), p0);
+        return Grads{where(gt(xb, p1), Operand(c.grad()), Operand(mul(c.grad(), sigmoid(xb))))};
+      };
+      break;
+    case k::kActSoftsign:
+      name = "SoftsignBackward0";  // torch composes it; one node here
+      f = [](GradContext& c) {
+        const Tensor d = add(abs(c.saved(0)), 1);
+        return Grads{div(c.grad(), mul(d, d))};
+      };
+      break;
+    case k::kActHardsigmoid:
+      name = "HardsigmoidBackward0";
+      f = [](GradContext& c) {
+        const Tensor x = c.saved(0);
+        return Grads{where(logical_and(gt(x, -3.0), lt(x, 3.0)), Operand(div(c.grad(), 6)), Operand(0.0))};
+      };
+      break;
+    case k::kActHardswish:
+      name = "HardswishBackward0";
+      f = [](GradContext& c) {
+        const Tensor x = c.saved(0), g = c.grad();
+        const Tensor mid = mul(g, add(div(x, 3), 0.5));
+        return Grads{where(lt(x, -3.0), Operand(0.0), Operand(where(le(x, 3.0), Operand(mid), Operand(g))))};
+      };
+      break;
+    case k::kActSigmoid:
+      name = "SigmoidBackward0";
+      f = [](GradContext& c) {
+        const Tensor y = c.saved(1);
+        return Grads{mul(c.grad(), mul(y, sub(1.0, y)))};
+      };
+      break;
+    case k::kActLogSigmoid:
+      name = "LogSigmoidBackward0";
+      f = [](GradContext& c) { return Grads{mul(c.grad(), sigmoid(neg(c.saved(0))))}; };
+      break;
+    case k::kActTanh:
+      name = "TanhBackward0";
+      f = [](GradContext& c) {
+        const Tensor y = c.saved(1);
+        return Grads{mul(c.grad(), sub(1.0, mul(y, y)))};
+      };
+      break;
+    case k::kActExpm1:
+      name = "Expm1Backward0";
+      f = [](GradContext& c) { return Grads{mul(c.grad(), add(c.saved(1), 1))}; };
+      break;
+    case k::kActLog1p:
+      name = "Log1PBackward0";
+      f = [](GradContext& c) { return Grads{div(c.grad(), add(c.saved(0), 1))}; };
+      break;
+    case k::kActLog2:
+      name = "Log2Backward0";
+      f = [](GradContext& c) { return Grads{div(c.grad(), mul(c.saved(0), M_LN2))}; };
+      break;
+    case k::kActSin:
+      name = "SinBackward0";
+      f = [](GradContext& c) { return Grads{mul(c.grad(), cos(c.saved(0)))}; };
+      break;
+    case k::kActCos:
+      name = "CosBackward0";
+      f = [](GradContext& c) { return Grads{mul(c.grad(), neg(sin(c.saved(0))))}; };
+      break;
+    case k::kActErf:
+      name = "ErfBackward0";
+      f = [](GradContext& c) {
+        const Tensor x = c.saved(0);
+        return Grads{mul(c.grad(), mul(exp(neg(mul(x, x))), M_2_SQRTPI))};
+      };
+      break;
+    default:
+      return r;
+  }
+  auto node = record(name, {&a}, {&r}, std::move(f));
+  node->save(a);
+  node->save(r, true);
+  return r;
+}
+
+Tensor where(const Tensor& cond, const Operand& a, const Operand& b, const std::function<Tensor()>& compute) {
+  Tensor r = untracked(compute);
+  if (!is_floating(r.dtype())) return r;
+  auto node = record("WhereBackward0", {tensor_ptr(a), tensor_ptr(b)}, {&r}, [](GradContext& c) {
+    const Tensor m = c.saved(0);
+    Tensor ga, gb;
+    if (c.needs(0)) ga = rusttorch::where(m, Operand(c.grad()), Operand(0.0));
+    if (c.needs(1)) gb = rusttorch::where(m, Operand(0.0), Operand(c.grad()));
+    return Grads{ga, gb};
+  });
+  node->save(cond);
+  return r;
+}
+
+Tensor softmax(const Tensor& a, int64_t dim, bool log, const std::function<Tensor()>& compute) {
+  Tensor r = untracked(compute);
+  auto node = record(log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", {&a}, {&r}, [dim, log](GradContext& c) {
+    const Tensor y = c.saved(0), g = c.grad();
+    if (log) return Grads{sub(g, mul(exp(y), sum(g, DimList(dim), true)))};
+    return Grads{mul(y, sub(g, sum(mul(g, y), DimList(dim), true)))};
+  });
+  node->save(r, true);
+  return r;
+}
+
+// ------------------------------------------------------------------ reductions
+Tensor reduction(Reduction kind, const Tensor& a, const std::vector<int64_t>& dims, bool keepdim,
+                 const std::function<Tensor()>& compute) {
+  Tensor r = untracked(compute);
+  if (!is_floating(r.dtype()) || !is_floating(a.dtype())) return r;
+  const Shape shape = a.shape();
+  const char* names[] = {"SumBackward1", "MeanBackward1", "ProdBackward1", "AmaxBackward0", "AminBackward0",
+                         "LogsumexpBackward0"};
+  auto node = record(names[static_cast<int>(kind)], {&a}, {&r}, [kind, shape, dims, keepdim](GradContext& c) {
+    const Tensor g = unreduce(c.grad(), shape, dims, keepdim);
+    switch (kind) {
+      case Reduction::Sum: return Grads{g};
+      case Reduction::Mean: return Grads{div(g, static_cast<double>(std::max<int64_t>(count_of(shape, dims), 1)))};
+      case Reduction::LogSumExp: {
+        const Tensor out = unreduce(c.saved(1), shape, dims, keepdim);
+        return Grads{mul(g, exp(sub(c.saved(0), out)))};
+      }
+      case Reduction::AMax:
+      case Reduction::AMin: {  // ties share the gradient evenly, as torch
+        const Tensor x = c.saved(0);
+        const Tensor mask = eq(x, unreduce(c.saved(1), shape, dims, keepdim));
+        const Tensor count = sum(mask, DimList(dims), true, x.dtype());
+        return Grads{where(mask, Operand(div(g, count)), Operand(0.0))};
+      }
+      case Reduction::Prod: {
+        // No zero in the slice: out / x. One zero: the product of the others
+        // at the zero. More: 0.
+        const Tensor x = c.saved(0);
+        const Tensor out = unreduce(c.saved(1), shape, dims, keepdim);
+        const Tensor is_zero = eq(x, 0);
+        const Tensor zeros = unreduce(sum(is_zero, DimList(dims), true), shape, dims, true);
+        const Tensor others = unreduce(prod_over(where(is_zero, Operand(1.0), Operand(x)), dims), shape, dims, true);
+        const Tensor no_zero = div(out, where(is_zero, Operand(1.0), Operand(x)));
+        const Tensor one_zero = where(is_zero, Operand(others), Operand(0.0));
+        return Grads{mul(g, where(eq(zeros, 0), Operand(no_zero), Operand(where(eq(zeros, 1), Operand(one_zero), Operand(0.0)))))};
+      }
+    }
+    return Grads{Tensor()};
+  });
+  node->save(a);
+  node->save(r, true);
+  return r;
+}
+
+Tensor max_min_dim(const Tensor& a, int64_t dim, bool keepdim, bool is_max, ValuesIndices& r,
+                   const std::function<ValuesIndices()>& compute) {
+  r = untracked(compute);
+  if (!is_floating(r.values.dtype())) return r.values;
+  const Shape shape = a.shape();
+  auto node = record(is_max ? "MaxBackward0" : "MinBackward0", {&a}, {&r.values}, [shape, dim, keepdim](GradContext& c) {
+    // The gradient goes to the index each slice chose.
+    const Tensor idx = unreduce(c.saved(0), shape, {dim}, keepdim);
+    Shape pos_shape(shape.size(), 1);
+    pos_shape[static_cast<std::size_t>(dim)] = shape[static_cast<std::size_t>(dim)];
+    const Tensor pos = Tensor::arange(Scalar(shape[static_cast<std::size_t>(dim)])).reshape(pos_shape);
+    const Tensor g = unreduce(c.grad(), shape, {dim}, keepdim);
+    return Grads{where(eq(idx, pos), Operand(g), Operand(0.0))};
+  });
+  node->save(r.indices);
+  return r.values;
+}
+
+Tensor var_std(const Tensor& a, const std::vector<int64_t>& dims, double correction, bool keepdim, bool take_sqrt,
+               const std::function<Tensor()>& compute) {
+  Tensor r = untracked(compute);
+  const Shape shape = a.shape();
+  auto node = record(take_sqrt ? "StdBackward0" : "VarBackward0", {&a}, {&r},
+                     [shape, dims, correction, keepdim, take_sqrt](GradContext& c) {
+                       const Tensor x = c.saved(0);
+                       const double n = std::max(0.0, static_cast<double>(count_of(shape, dims)) - correction);
+                       const Tensor centered = sub(x, mean(x, DimList(dims), true));
+                       Tensor g = unreduce(c.grad(), shape, dims, keepdim);
+                       if (take_sqrt) g = div(g, unreduce(c.saved(1), shape, dims, keepdim));
+                       return Grads{mul(g, div(centered, take_sqrt ? n : n / 2.0))};
+                     });
+  node->save(a);
+  node->save(r, true);
+  return r;
+}
+
+Tensor norm(const Tensor& a, double p, const std::vector<int64_t>& dims, bool keepdim,
+            const std::function<Tensor()>& compute) {
+  Tensor r = untracked(compute);
+  if (!is_floating(r.dtype())) return r;
+  const Shape shape = a.shape();
+  auto node = record("LinalgVectorNormBackward0", {&a}, {&r}, [shape, dims, keepdim, p](GradContext& c) {
+    const Tensor x = c.saved(0);
+    const Tensor out = unreduce(c.saved(1), shape, dims, keepdim);
+    const Tensor g = unreduce(c.grad(), shape, dims, keepdim);
+    if (p == 0.0) return Grads{zeros_of(x)};
+    if (p == 1.0) return Grads{mul(g, sign(x))};
+    if (std::isinf(p)) {  // ties share the gradient evenly
+      const Tensor ax = abs(x);
+      const Tensor mask = eq(ax, out);
+      const Tensor count = unreduce(sum(mask, DimList(dims), true, x.dtype()), shape, dims, true);
+      return Grads{where(mask, Operand(mul(div(g, count), sign(x))), Operand(0.0))};
+    }
+    const Tensor zero = eq(out, 0);
+    const Tensor safe = where(zero, Operand(1.0), Operand(out));
+    Tensor d;
+    if (p == 2.0) d = div(x, safe);
+    else d = div(mul(x, pow(abs(x), Scalar(p - 2.0))), pow(safe, Scalar(p - 1.0)));
+    return Grads{where(zero, Operand(0.0), Operand(mul(g, d)))};
+  });
+  node->save(a);
+  node->save(r, true);
+  return r;
+}
+
+Tensor scan(const Tensor& a, int64_t dim, bool prod, const std::function<Tensor()>& compute) {
+  Tensor r = untracked(compute);
+  if (!is_floating(r.dtype())) return r;
+  auto node = record(prod ? "CumprodBackward0" : "CumsumBackward0", {&a}, {&r}, [dim, prod](GradContext& c) {
+    // Reverse cumulative sum: total - inclusive prefix + own term.
+    auto rev_cumsum = [dim](const Tensor& t) { return add(sub(sum(t, DimList(dim), true), cumsum(t, dim)), t); };
+    if (!prod) return Grads{rev_cumsum(c.grad())};
+    const Tensor x = c.saved(0);
+    if (any(eq(x, 0), std::nullopt, false).item().to_bool())
+      throw Error("rusttorch: the gradient of cumprod of an input with zeros is not implemented yet");
+    return Grads{div(rev_cumsum(mul(c.grad(), c.saved(1))), x)};
+  });
+  node->save(a);
+  node->save(r, true);
+  return r;
+}
+
+// ------------------------------------------------------------------ views and copies
+Tensor view_like(const char* name, const Tensor& a, const std::function<Tensor()>& compute,
+                 const std::function<Tensor(const Tensor& grad)>& backward) {
+  Tensor r = untracked(compute);
+  record(name, {&a}, {&r}, [backward](GradContext& c) { return Grads{backward(c.grad())}; });
+  if (r.shares_storage_with(a)) r.mutable_autograd_meta().is_view = true;
+  return r;
+}
+
+namespace {
+// The gradient of a slice/select: zeros with the gradient in the viewed elements.
+// Recorded itself under create_graph (its own gradient is the view again).
+Tensor embed(const Tensor& g, const Shape& shape, const std::function<Tensor(const Tensor&)>& view) {
+  Tensor out = untracked([&] {
+    Tensor z = Tensor::zeros(shape, g.dtype());
+    view(z).copy_(g);
+    return z;
+  });
+  if (should_record({&g}))
+    record("SliceBackwardBackward0", {&g}, {&out}, [view](GradContext& c) { return Grads{view(c.grad())}; });
+  return out;
+}
+}  // namespace
+
+Tensor embedding_view(const char* name, const Tensor& a, const std::function<Tensor()>& compute,
+                      const std::function<Tensor(const Tensor& t)>& view) {
+  const Shape shape = a.shape();
+  return view_like(name, a, compute, [shape, view](const Tensor& g) { return embed(g, shape, view); });
+}
+
+Tensor copy_like(const char* name, const Tensor& a, const std::function<Tensor()>& compute) {
+  Tensor r = untracked(compute);
+  if (!is_floating(r.dtype())) return r;
+  record(name, {&a}, {&r}, [](GradContext& c) { return Grads{c.grad()}; });
+  return r;
+}
+
+// ------------------------------------------------------------------ products
+Tensor product(const char* name, const Tensor& a, const Tensor& b, const std::function<Tensor()>& compute) {
+  Tensor r = untracked(compute);
+  if (!is_floating(r.dtype())) return r;
+  const std::string n = name;
+  auto node = record(name, {&a, &b}, {&r}, [n](GradContext& c) {
+    const Tensor x = c.saved(0), y = c.saved(1), g = c.grad();
+    Tensor gx, gy;
+    if (n == "MmBackward0") {
+      if (c.needs(0)) gx = mm(g, y.t());
+      if (c.needs(1)) gy = mm(x.t(), g);
+    } else if (n == "BmmBackward0") {
+      if (c.needs(0)) gx = bmm(g, y.transpose(1, 2));
+      if (c.needs(1)) gy = bmm(x.transpose(1, 2), g);
+    } else if (n == "MvBackward0") {
+      if (c.needs(0)) gx = outer(g, y);
+      if (c.needs(1)) gy = mv(x.t(), g);
+    } else if (n == "DotBackward0") {
+      if (c.needs(0)) gx = mul(y, g);
+      if (c.needs(1)) gy = mul(x, g);
+    } else {  // OuterBackward0 (torch records ger's)
+      if (c.needs(0)) gx = mv(g, y.to(g.dtype()));
+      if (c.needs(1)) gy = mv(g.t(), x.to(g.dtype()));
+    }
+    return Grads{gx, gy};
+  });
+  node->save(a);
+  node->save(b);
+  return r;
+}
+
+Tensor addmm_like(bool batched, const Tensor& input, const Tensor& m1, const Tensor& m2, Scalar beta, Scalar alpha,
+                  const std::function<Tensor()>& compute) {
+  Tensor r = untracked(compute);
+  if (!is_floating(r.dtype())) return r;
+  const double be = beta.to_double(), al = alpha.to_double();
+  auto node = record(batched ? "BaddbmmBackward0" : "AddmmBackward0", {&input, &m1, &m2}, {&r},
+                     [batched, be, al](GradContext& c) {
+                       const Tensor x = c.saved(0), y = c.saved(1), g = c.grad();
+                       Tensor gi, gx, gy;
+                       if (c.needs(0)) gi = be == 0.0 ? Tensor() : (be == 1.0 ? g : mul(g, be));
+                       if (c.needs(1)) gx = batched ? bmm(g, y.transpose(1, 2)) : mm(g, y.t());
+                       if (c.needs(2)) gy = batched ? bmm(x.transpose(1, 2), g) : mm(x.t(), g);
+                       if (al != 1.0) {
+                         if (gx.defined()) gx = mul(gx, al);
+                         if (gy.defined()) gy = mul(gy, al);
+                       }
+                       return Grads{gi, gx, gy};
+                     });
+  node->save(m1);
+  node->save(m2);
+  return r;
+}
+
+Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias, const std::function<Tensor()>& compute) {
+  Tensor r = untracked(compute);
+  const Shape xs = x.shape();
+  auto node = record("LinearBackward0", {&x, &w, bias.defined() ? &bias : nullptr}, {&r}, [xs](GradContext& c) {
+    const Tensor x = c.saved(0), w = c.saved(1), g = c.grad();
+    Tensor gx, gw, gb;
+    const int64_t k = xs.empty() ? 1 : xs.back();
+    if (w.ndim() == 1) {  // y = x . w over the last dim
+      const Tensor gu = g.unsqueeze(-1);
+      if (c.needs(0)) gx = mul(gu, w);
+      if (c.needs(1)) gw = sum(mul(gu, x).reshape({-1, k}), DimList(0), false);
+    } else {
+      const int64_t n = w.size(0);
+      const Tensor g2 = g.reshape({-1, n});
+      if (c.needs(0)) gx = rusttorch::matmul(g, w);
+      if (c.needs(1)) gw = mm(g2.t(), x.reshape({-1, k}));
+    }
+    if (c.needs(2)) gb = g;  // summed to the bias's shape by the engine
+    return Grads{gx, gw, gb};
+  });
+  node->save(x);
+  node->save(w);
+  return r;
+}
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  // The shapes as torch.matmul reads them, through recorded ops.
+  if (a.ndim() == 0 || b.ndim() == 0) return rusttorch::matmul(a.detach(), b.detach());  // raises torch's error
+  if (a.ndim() == 1 && b.ndim() == 1) return dot(a, b);
+  if (a.ndim() == 2 && b.ndim() == 1) return mv(a, b);
+  if (a.ndim() == 1 && b.ndim() == 2) return mm(a.unsqueeze(0), b).squeeze(0);
+  if (a.ndim() == 2 && b.ndim() == 2) return mm(a, b);
+  const Tensor a3 = a.ndim() == 1 ? a.unsqueeze(0) : a;
+  const Tensor b3 = b.ndim() == 1 ? b.unsqueeze(-1) : b;
+  const Shape as(a3.shape().begin(), a3.shape().end() - 2), bs(b3.shape().begin(), b3.shape().end() - 2);
+  const Shape batch = broadcast_shapes(as, bs);
+  const int64_t n = a3.size(-2), kk = a3.size(-1), m = b3.size(-1);
+  if (b3.size(-2) != kk) return rusttorch::matmul(a.detach(), b.detach());  // raises torch's error
+  Shape ae = batch, be = batch;
+  ae.insert(ae.end(), {n, kk});
+  be.insert(be.end(), {kk, m});
+  const Tensor r = bmm(a3.expand(ae).reshape({-1, n, kk}), b3.expand(be).reshape({-1, kk, m}));
+  Shape rs = batch;
+  if (a.ndim() > 1) rs.push_back(n);
+  if (b.ndim() > 1) rs.push_back(m);
+  return r.reshape(rs);
+}
+
+Tensor cat(const std::vector<Tensor>& ts, int64_t dim, const std::function<Tensor()>& compute) {
+  Tensor r = untracked(compute);
+  if (!is_floating(r.dtype())) return r;
+  std::vector<const Tensor*> inputs;
+  std::vector<int64_t> sizes;
+  for (const Tensor& t : ts) {
+    inputs.push_back(&t);
+    sizes.push_back(t.ndim() == 1 && t.numel() == 0 ? -1 : t.size(dim));  // torch skips legacy empty inputs
+  }
+  record("CatBackward0", inputs, {&r}, [sizes, dim](GradContext& c) {
+    Grads out;
+    int64_t start = 0;
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+      if (sizes[i] < 0) {
+        out.push_back(Tensor());
+        continue;
+      }
+      out.push_back(c.needs(i) ? c.grad().narrow(dim, start, sizes[i]) : Tensor());
+      start += sizes[i];
+    }
+    return out;
+  });
+  return r;
+}
+
+}  // namespace rusttorch::autograd

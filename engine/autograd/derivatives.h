@@ -1,0 +1,66 @@
+// The derivative of every differentiable op, in one place
+// (engine/autograd/derivatives.cpp, torch's derivatives.yaml in C++). Each op
+// entry point calls one of these when autograd::should_record says so; they
+// compute the op under NoGradGuard and record its node.
+#pragma once
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "kernel_abi.h"
+#include "reduce_abi.h"
+#include "rusttorch/autograd.h"
+#include "rusttorch/ops.h"
+#include "rusttorch/reduction.h"
+
+namespace rusttorch::autograd {
+
+inline const Tensor* tensor_ptr(const Operand& o) { return o.is_scalar() ? nullptr : &o.tensor(); }
+
+// An in-place op on a tensor in the graph: the op runs out of place on a
+// copy of the old value (which keeps the old history), the result is written
+// back, and the tensor takes the result's history (torch's rebase).
+Tensor& inplace(Tensor& self, const std::function<Tensor(const Tensor& old)>& op);
+// out= with an input that requires grad: torch's error.
+[[noreturn]] void refuse_out(const char* op);
+
+// Elementwise ops, by kernel op id (kernels::BinaryOp, UnaryOp, ActOp).
+// `compute` gives the result; it runs without recording.
+Tensor binary(int op, const Operand& a, const Operand& b, Scalar alpha, const std::function<Tensor()>& compute);
+Tensor unary(int op, const Tensor& a, const kernels::OpParams& p, const std::function<Tensor()>& compute);
+Tensor activation(int op, const Tensor& a, const kernels::ActParams& p, const std::function<Tensor()>& compute);
+Tensor where(const Tensor& cond, const Operand& a, const Operand& b, const std::function<Tensor()>& compute);
+Tensor softmax(const Tensor& a, int64_t dim, bool log, const std::function<Tensor()>& compute);
+
+// Reductions. `dims` are the reduced dims, wrapped and sorted (all dims for a full reduction).
+enum class Reduction { Sum, Mean, Prod, AMax, AMin, LogSumExp };
+Tensor reduction(Reduction kind, const Tensor& a, const std::vector<int64_t>& dims, bool keepdim,
+                 const std::function<Tensor()>& compute);
+Tensor max_min_dim(const Tensor& a, int64_t dim, bool keepdim, bool is_max, ValuesIndices& r,
+                   const std::function<ValuesIndices()>& compute);
+Tensor var_std(const Tensor& a, const std::vector<int64_t>& dims, double correction, bool keepdim, bool take_sqrt,
+               const std::function<Tensor()>& compute);
+Tensor norm(const Tensor& a, double p, const std::vector<int64_t>& dims, bool keepdim,
+            const std::function<Tensor()>& compute);
+Tensor scan(const Tensor& a, int64_t dim, bool prod, const std::function<Tensor()>& compute);
+
+// Views: the op on the gradient that undoes the view.
+Tensor view_like(const char* name, const Tensor& a, const std::function<Tensor()>& compute,
+                 const std::function<Tensor(const Tensor& grad)>& backward);
+// slice / select: the gradient goes into those elements of a zero tensor.
+Tensor embedding_view(const char* name, const Tensor& a, const std::function<Tensor()>& compute,
+                      const std::function<Tensor(const Tensor& t)>& view);
+Tensor copy_like(const char* name, const Tensor& a, const std::function<Tensor()>& compute);  // clone, contiguous, to
+
+// Products.
+Tensor product(const char* name, const Tensor& a, const Tensor& b, const std::function<Tensor()>& compute);  // mm bmm mv dot outer
+Tensor addmm_like(bool batched, const Tensor& input, const Tensor& m1, const Tensor& m2, Scalar beta, Scalar alpha,
+                  const std::function<Tensor()>& compute);
+Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias, const std::function<Tensor()>& compute);
+// matmul in terms of the recorded products and views (its gradient follows).
+Tensor matmul(const Tensor& a, const Tensor& b);
+
+// torch.cat: each input gets its slice of the gradient.
+Tensor cat(const std::vector<Tensor>& ts, int64_t dim, const std::function<Tensor()>& compute);
+
+}  // namespace rusttorch::autograd
