@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "rusttorch/autograd.h"
 #include "rusttorch/tensor.h"
 
 namespace rusttorch {
@@ -135,6 +136,8 @@ std::string Tensor::to_string() const {
   }
   if (dtype_ != DType::Float32 && dtype_ != DType::Int64 && dtype_ != DType::Bool)
     suffix += std::string(", dtype=torch.") + dtype_name(dtype_);
+  if (const auto fn = grad_fn()) suffix += ", grad_fn=<" + fn->name() + ">";
+  else if (requires_grad()) suffix += ", requires_grad=True";
   if (numel_ == 0) return "tensor([]" + suffix + ")";
   const bool summarize = numel_ > kThreshold;
   std::vector<double> vals;

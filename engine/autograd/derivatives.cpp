@@ -87,8 +87,13 @@ Tensor binary(int op, const Operand& a, const Operand& b, Scalar alpha, const st
   const Tensor* ta = tensor_ptr(a);
   const Tensor* tb = tensor_ptr(b);
   const bool alpha_one = alpha.to_double() == 1.0;
-  auto scalar_or = [](const Operand& o, GradContext& c, std::size_t i) {
-    return o.is_scalar() ? Operand(o.scalar()) : Operand(c.saved(i));
+  // The formulas keep the scalar operands, never the tensors (those are saved
+  // on the node): a captured tensor would keep its own graph alive from
+  // inside the closure, and destroy it by recursion.
+  const std::optional<Scalar> sa = a.is_scalar() ? std::optional<Scalar>(a.scalar()) : std::nullopt;
+  const std::optional<Scalar> sb = b.is_scalar() ? std::optional<Scalar>(b.scalar()) : std::nullopt;
+  auto scalar_or = [](const std::optional<Scalar>& o, GradContext& c, std::size_t i) {
+    return o ? Operand(*o) : Operand(c.saved(i));
   };
   std::shared_ptr<FunctionNode> node;
   switch (op) {
@@ -104,22 +109,22 @@ Tensor binary(int op, const Operand& a, const Operand& b, Scalar alpha, const st
       break;
     }
     case k::kMul:
-      node = record("MulBackward0", {ta, tb}, {&r}, [a, b, scalar_or](GradContext& c) {
+      node = record("MulBackward0", {ta, tb}, {&r}, [sa, sb, scalar_or](GradContext& c) {
         const Tensor& g = c.grad();
         Tensor ga, gb;
-        if (c.needs(0)) ga = mul(g, scalar_or(b, c, 1));
-        if (c.needs(1)) gb = mul(g, scalar_or(a, c, 0));
+        if (c.needs(0)) ga = mul(g, scalar_or(sb, c, 1));
+        if (c.needs(1)) gb = mul(g, scalar_or(sa, c, 0));
         return Grads{ga, gb};
       });
       break;
     case k::kDiv:
-      node = record("DivBackward0", {ta, tb}, {&r}, [a, b, scalar_or](GradContext& c) {
+      node = record("DivBackward0", {ta, tb}, {&r}, [sa, sb, scalar_or](GradContext& c) {
         const Tensor& g = c.grad();
         Tensor ga, gb;
-        const Operand ob = scalar_or(b, c, 1);
+        const Operand ob = scalar_or(sb, c, 1);
         if (c.needs(0)) ga = div(g, ob);
         if (c.needs(1)) {
-          const Operand oa = scalar_or(a, c, 0);
+          const Operand oa = scalar_or(sa, c, 0);
           gb = neg(div(mul(g, oa), mul(ob, ob)));
         }
         return Grads{ga, gb};
@@ -134,11 +139,11 @@ Tensor binary(int op, const Operand& a, const Operand& b, Scalar alpha, const st
     case k::kRemainder:
     case k::kFmod: {
       const bool rem = op == k::kRemainder;
-      node = record(rem ? "RemainderBackward0" : "FmodBackward0", {ta, tb}, {&r}, [a, b, rem, scalar_or](GradContext& c) {
+      node = record(rem ? "RemainderBackward0" : "FmodBackward0", {ta, tb}, {&r}, [sa, sb, rem, scalar_or](GradContext& c) {
         const Tensor& g = c.grad();
         Tensor gb;
         if (c.needs(1)) {
-          const Operand oa = scalar_or(a, c, 0), ob = scalar_or(b, c, 1);
+          const Operand oa = scalar_or(sa, c, 0), ob = scalar_or(sb, c, 1);
           gb = neg(mul(g, div(oa, ob, rem ? RoundingMode::Floor : RoundingMode::Trunc)));
         }
         return Grads{c.needs(0) ? g : Tensor(), gb};
@@ -146,14 +151,14 @@ Tensor binary(int op, const Operand& a, const Operand& b, Scalar alpha, const st
       break;
     }
     case k::kPow:
-      node = record(b.is_scalar() ? "PowBackward0" : a.is_scalar() ? "PowBackward2" : "PowBackward1", {ta, tb}, {&r},
-                    [a, b, scalar_or](GradContext& c) {
+      node = record(sb ? "PowBackward0" : sa ? "PowBackward2" : "PowBackward1", {ta, tb}, {&r},
+                    [sa, sb](GradContext& c) {
                       const Tensor& g = c.grad();
                       Tensor ga, gb;
                       if (c.needs(0)) {
                         const Tensor base = c.saved(0);
-                        if (b.is_scalar()) {
-                          const double e = b.scalar().to_double();
+                        if (sb) {
+                          const double e = sb->to_double();
                           ga = e == 0.0 ? zeros_of(g) : mul(mul(g, e), pow(base, Scalar(e - 1.0)));
                         } else {
                           const Tensor e = c.saved(1);
@@ -164,14 +169,12 @@ Tensor binary(int op, const Operand& a, const Operand& b, Scalar alpha, const st
                       }
                       if (c.needs(1)) {
                         const Tensor out = c.saved(2);
-                        const Operand oa = scalar_or(a, c, 0);
-                        const Tensor lg = a.is_scalar() ? Tensor::scalar_tensor(Scalar(std::log(a.scalar().to_double())), out.dtype())
-                                                        : log(c.saved(0));
+                        const Tensor lg = sa ? Tensor::scalar_tensor(Scalar(std::log(sa->to_double())), out.dtype())
+                                             : log(c.saved(0));
                         // 0 where base == 0 and exponent >= 0, as torch
                         Tensor d = mul(out, lg);
-                        if (!a.is_scalar()) d = where(logical_and(eq(c.saved(0), 0), ge(c.saved(1), 0)), Operand(0.0), Operand(d));
+                        if (!sa) d = where(logical_and(eq(c.saved(0), 0), ge(c.saved(1), 0)), Operand(0.0), Operand(d));
                         gb = mul(g, d);
-                        (void)oa;
                       }
                       return Grads{ga, gb};
                     });
@@ -427,9 +430,12 @@ Tensor reduction(Reduction kind, const Tensor& a, const std::vector<int64_t>& di
   Tensor r = untracked(compute);
   if (!is_floating(r.dtype()) || !is_floating(a.dtype())) return r;
   const Shape shape = a.shape();
+  const bool full = dims.size() == shape.size() && !keepdim;  // torch names these ...Backward0
   const char* names[] = {"SumBackward1", "MeanBackward1", "ProdBackward1", "AmaxBackward0", "AminBackward0",
                          "LogsumexpBackward0"};
-  auto node = record(names[static_cast<int>(kind)], {&a}, {&r}, [kind, shape, dims, keepdim](GradContext& c) {
+  const char* full_names[] = {"SumBackward0", "MeanBackward0", "ProdBackward0", "MaxBackward1", "MinBackward1",
+                              "LogsumexpBackward0"};
+  auto node = record((full ? full_names : names)[static_cast<int>(kind)], {&a}, {&r}, [kind, shape, dims, keepdim](GradContext& c) {
     const Tensor g = unreduce(c.grad(), shape, dims, keepdim);
     switch (kind) {
       case Reduction::Sum: return Grads{g};

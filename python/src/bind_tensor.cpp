@@ -2,6 +2,8 @@
 // joining/splitting functions (cat, stack, split, chunk, unbind).
 #include <algorithm>
 
+#include "autograd/derivatives.h"
+#include "autograd/function.h"
 #include "casters.h"
 
 namespace rtpy {
@@ -17,6 +19,17 @@ bool legacy_empty(const Tensor& t) { return t.ndim() == 1 && t.numel() == 0; }
 
 Tensor cat_impl(const std::vector<Tensor>& ts, int64_t dim) {
   if (ts.empty()) throw rusttorch::ValueError("torch.cat(): expected a non-empty list of Tensors");
+  std::vector<const Tensor*> inputs;
+  for (const Tensor& t : ts) inputs.push_back(&t);
+  bool record = false;
+  for (const Tensor* t : inputs) record = record || rusttorch::autograd::should_record({t});
+  if (record) {
+    const Tensor* ref = nullptr;  // the dim as cat reads it (checked by the call itself)
+    for (const Tensor& t : ts)
+      if (!legacy_empty(t)) ref = ref ? ref : &t;
+    const int64_t d = ref && ref->ndim() > 0 ? wrap_dim(dim, ref->ndim()) : 0;
+    return rusttorch::autograd::cat(ts, d, [&] { return cat_impl(ts, dim); });
+  }
   DType dtype = ts[0].dtype();
   for (const Tensor& t : ts) dtype = rusttorch::promote_types(dtype, t.dtype());
   const Tensor* ref = nullptr;
@@ -247,7 +260,6 @@ void bind_tensor_methods(py::module_& m) {
     return py::reinterpret_steal<py::object>(wrap(t.to(d)));
   }, py::arg("dtype") = py::none());
   def_method("cpu", [](py::handle self) { return py::reinterpret_borrow<py::object>(self); });
-  def_method("detach", [](const Tensor& t) { return t; });
   def_method("__array__", [](py::handle self, py::handle dtype, py::handle copy) -> py::object {
     py::object arr = py::reinterpret_steal<py::object>(to_numpy(self.ptr()));
     if (!dtype.is_none()) arr = arr.attr("astype")(dtype);

@@ -84,6 +84,8 @@ std::string repr_string(const Tensor& t) {
   const DType d = t.dtype();
   if (t.numel() == 0 ? d != DType::Float32 : (d != DType::Float32 && d != DType::Int64 && d != DType::Bool))
     suffixes.push_back(std::string("dtype=torch.") + rusttorch::dtype_name(d));
+  if (const auto fn = t.grad_fn()) suffixes.push_back("grad_fn=<" + fn->name() + ">");
+  else if (t.requires_grad()) suffixes.push_back("requires_grad=True");
   constexpr std::size_t kLineWidth = 80, kIndent = 7;  // torch's default linewidth; len("tensor(")
   const std::size_t nl = out.rfind('\n');
   std::size_t last = nl == std::string::npos ? out.size() + 2 : out.size() - nl + 1;  // as torch counts it

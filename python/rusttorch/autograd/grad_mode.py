@@ -43,13 +43,20 @@ class enable_grad(_GradModeContext):
 
 
 class inference_mode(_GradModeContext):
-    """As no_grad here (rusttorch has no separate inference tensors)."""
+    """As no_grad here (rusttorch has no separate inference tensors);
+    inference_mode(False) changes nothing."""
 
     def __init__(self, mode=True):
-        self._mode = bool(mode)
+        self._inference = bool(mode)
+
+    def __enter__(self):
+        self._prev = _C.is_grad_enabled()
+        if self._inference:
+            _C._set_grad_enabled(False)
+        return None
 
     def clone(self):
-        return self.__class__(self._mode)
+        return self.__class__(self._inference)
 
 
 class set_grad_enabled(_GradModeContext):
