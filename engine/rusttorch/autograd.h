@@ -127,3 +127,9 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
 Edge gradient_edge(const Tensor& t);
 
 }  // namespace rusttorch::autograd
+
+namespace rusttorch {
+// As torch::NoGradGuard in C++.
+using autograd::EnableGradGuard;
+using autograd::NoGradGuard;
+}  // namespace rusttorch
