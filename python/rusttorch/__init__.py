@@ -28,9 +28,7 @@ __version__ = "0.1.0"
 from . import _tensor_methods  # noqa: E402  (adds the Python-level Tensor methods)
 from . import autograd, backends, nn  # noqa: E402
 from .autograd.grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: E402
-from ._requires_grad import add_requires_grad_keyword as _add_requires_grad_keyword  # noqa: E402
 
-_add_requires_grad_keyword(globals())
 from ._tensor_methods import (  # noqa: E402
     add_scalar,
     broadcast_tensors,

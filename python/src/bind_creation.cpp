@@ -37,21 +37,36 @@ Tensor randint_impl(int64_t low, int64_t high, const Shape& shape, DType dtype) 
 
 }  // namespace
 
+// A factory with torch's requires_grad= keyword: f's parameters, then the flag.
+template <class F, class R, class... A>
+auto add_requires_grad(F f, R (F::*)(A...) const) {
+  return [f](A... a, bool requires_grad) -> Tensor {
+    Tensor t = f(std::forward<A>(a)...);
+    if (requires_grad) t.requires_grad_(true);
+    return t;
+  };
+}
+template <class F>
+auto add_requires_grad(F f) {
+  return add_requires_grad(f, &F::operator());
+}
+
 void bind_creation(py::module_& m) {
   const auto dtype_kw = py::arg("dtype") = py::none();
+  const auto grad_kw = py::arg("requires_grad") = false;
 
-  m.def("tensor", [](py::handle data, py::handle dtype) { return tensor_from_data(data.ptr(), dtype.ptr()); },
-        py::arg("data"), py::kw_only(), dtype_kw, "A new tensor holding a copy of data (nested sequences, numbers, ndarrays, tensors).");
+  m.def("tensor", add_requires_grad([](py::handle data, py::handle dtype) { return tensor_from_data(data.ptr(), dtype.ptr()); }),
+        py::arg("data"), py::kw_only(), dtype_kw, grad_kw, "A new tensor holding a copy of data (nested sequences, numbers, ndarrays, tensors).");
   m.def(
       "as_tensor",
-      [](py::handle data, py::handle dtype) -> Tensor {
+      add_requires_grad([](py::handle data, py::handle dtype) -> Tensor {
         Tensor t;
         if (is_tensor(data.ptr())) t = tensor_of(data.ptr());
         else if (std::strcmp(Py_TYPE(data.ptr())->tp_name, "numpy.ndarray") == 0) t = from_numpy(data.ptr());
         else return tensor_from_data(data.ptr(), dtype.ptr());
         return dtype.is_none() ? t : t.to(dtype_or(dtype, t.dtype(), "as_tensor"));
-      },
-      py::arg("data"), py::kw_only(), dtype_kw, "Like tensor(), but shares memory with tensors and ndarrays when it can.");
+      }),
+      py::arg("data"), py::kw_only(), dtype_kw, grad_kw, "Like tensor(), but shares memory with tensors and ndarrays when it can.");
   m.def("from_numpy", [](py::handle a) { return from_numpy(a.ptr()); }, py::arg("ndarray"),
         "A tensor sharing the memory of a NumPy array.");
   m.def("from_dlpack", [](py::handle o) { return from_dlpack(o.ptr()); }, py::arg("ext_tensor"),
@@ -59,29 +74,29 @@ void bind_creation(py::module_& m) {
 
   m.def(
       "zeros",
-      [](py::args a, py::handle size, py::handle dtype) {
+      add_requires_grad([](py::args a, py::handle size, py::handle dtype) {
         const Shape s = sizes(a, size, "zeros");
         const DType d = dtype_or(dtype, rusttorch::kDefaultFloat, "zeros");
         return without_gil(Cost::Memory, checked_numel(s), [&] { return Tensor::zeros(s, d); });
-      },
-      py::arg("size") = py::none(), dtype_kw);
+      }),
+      py::arg("size") = py::none(), dtype_kw, grad_kw);
   m.def(
       "ones",
-      [](py::args a, py::handle size, py::handle dtype) {
+      add_requires_grad([](py::args a, py::handle size, py::handle dtype) {
         const Shape s = sizes(a, size, "ones");
         const DType d = dtype_or(dtype, rusttorch::kDefaultFloat, "ones");
         return without_gil(Cost::Memory, checked_numel(s), [&] { return Tensor::ones(s, d); });
-      },
-      py::arg("size") = py::none(), dtype_kw);
+      }),
+      py::arg("size") = py::none(), dtype_kw, grad_kw);
   m.def(
       "empty",
-      [](py::args a, py::handle size, py::handle dtype) {
+      add_requires_grad([](py::args a, py::handle size, py::handle dtype) {
         return Tensor::empty(sizes(a, size, "empty"), dtype_or(dtype, rusttorch::kDefaultFloat, "empty"));
-      },
-      py::arg("size") = py::none(), dtype_kw);
+      }),
+      py::arg("size") = py::none(), dtype_kw, grad_kw);
   m.def(
       "full",
-      [](py::handle size_obj, py::handle value, py::handle dtype) {
+      add_requires_grad([](py::handle size_obj, py::handle value, py::handle dtype) {
         if (!PySequence_Check(size_obj.ptr()) || PyUnicode_Check(size_obj.ptr()))  // torch wants a sequence here
           throw py::type_error(std::string("full(): argument 'size' (position 1) must be tuple of ints, not ") +
                                Py_TYPE(size_obj.ptr())->tp_name);
@@ -89,11 +104,11 @@ void bind_creation(py::module_& m) {
         const Scalar v = scalar_arg(value, "full", "fill_value");
         const DType d = dtype_or(dtype, v.default_dtype(), "full");
         return without_gil(Cost::Memory, checked_numel(size.v), [&] { return Tensor::full(size.v, v, d); });
-      },
-      py::arg("size"), py::arg("fill_value"), py::kw_only(), dtype_kw);
+      }),
+      py::arg("size"), py::arg("fill_value"), py::kw_only(), dtype_kw, grad_kw);
   m.def(
       "arange",
-      [](py::handle start, py::handle end, py::handle step, py::handle dtype) {
+      add_requires_grad([](py::handle start, py::handle end, py::handle step, py::handle dtype) {
         if (start.is_none() && end.is_none()) throw py::type_error("arange() missing required argument 'end'");
         Scalar s0 = Scalar(int64_t{0}), e = Scalar(int64_t{0}), st = Scalar(int64_t{1});
         if (end.is_none()) e = scalar_arg(start, "arange", "end");
@@ -104,43 +119,43 @@ void bind_creation(py::module_& m) {
         if (!step.is_none()) st = scalar_arg(step, "arange", "step");
         if (dtype.is_none()) return Tensor::arange(s0, e, st);
         return Tensor::arange(s0, e, st, dtype_or(dtype, rusttorch::kDefaultFloat, "arange"));
-      },
+      }),
       py::arg("start") = py::none(), py::arg("end") = py::none(), py::arg("step") = py::none(), py::kw_only(),
-      dtype_kw);
+      dtype_kw, grad_kw);
   m.def(
       "linspace",
-      [](py::handle start, py::handle end, int64_t steps, py::handle dtype) {
+      add_requires_grad([](py::handle start, py::handle end, int64_t steps, py::handle dtype) {
         return Tensor::linspace(scalar_arg(start, "linspace", "start").to_double(),
                                 scalar_arg(end, "linspace", "end").to_double(), steps,
                                 dtype_or(dtype, rusttorch::kDefaultFloat, "linspace"));
-      },
-      py::arg("start"), py::arg("end"), py::arg("steps"), py::kw_only(), dtype_kw);
+      }),
+      py::arg("start"), py::arg("end"), py::arg("steps"), py::kw_only(), dtype_kw, grad_kw);
   m.def(
       "eye",
-      [](int64_t n, std::optional<int64_t> mm, py::handle dtype) {
+      add_requires_grad([](int64_t n, std::optional<int64_t> mm, py::handle dtype) {
         if (mm && *mm < 0) throw rusttorch::Error("m must be greater or equal to 0, got " + std::to_string(*mm));
         return Tensor::eye(n, mm.value_or(-1), dtype_or(dtype, rusttorch::kDefaultFloat, "eye"));
-      },
-      py::arg("n"), py::arg("m") = py::none(), py::kw_only(), dtype_kw);
+      }),
+      py::arg("n"), py::arg("m") = py::none(), py::kw_only(), dtype_kw, grad_kw);
   m.def(
       "rand",
-      [](py::args a, py::handle size, py::handle dtype) {
+      add_requires_grad([](py::args a, py::handle size, py::handle dtype) {
         const Shape s = sizes(a, size, "rand");
         const DType d = dtype_or(dtype, rusttorch::kDefaultFloat, "rand");
         return without_gil(Cost::Memory, checked_numel(s), [&] { return Tensor::rand(s, d); });
-      },
-      py::arg("size") = py::none(), dtype_kw);
+      }),
+      py::arg("size") = py::none(), dtype_kw, grad_kw);
   m.def(
       "randn",
-      [](py::args a, py::handle size, py::handle dtype) {
+      add_requires_grad([](py::args a, py::handle size, py::handle dtype) {
         const Shape s = sizes(a, size, "randn");
         const DType d = dtype_or(dtype, rusttorch::kDefaultFloat, "randn");
         return without_gil(Cost::Memory, checked_numel(s), [&] { return Tensor::randn(s, d); });
-      },
-      py::arg("size") = py::none(), dtype_kw);
+      }),
+      py::arg("size") = py::none(), dtype_kw, grad_kw);
   m.def(
       "randint",
-      [](py::args a, py::handle low, py::handle high, py::handle size, py::handle dtype) {
+      add_requires_grad([](py::args a, py::handle low, py::handle high, py::handle size, py::handle dtype) {
         // randint(high, size) | randint(low, high, size), any of them by keyword
         std::vector<py::handle> v(a.begin(), a.end());
         py::handle lo = low, hi = high, sz = size;
@@ -155,39 +170,39 @@ void bind_creation(py::module_& m) {
         const int64_t h = int_arg(hi.ptr(), "randint", "high");
         return randint_impl(l, h, int_list(sz.ptr(), "randint", "size"),
                             dtype_or(dtype, DType::Int64, "randint"));
-      },
+      }),
       py::arg("low") = py::none(), py::arg("high") = py::none(), py::arg("size") = py::none(),
-      dtype_kw);
+      dtype_kw, grad_kw);
 
-  m.def("empty_like", [](const Tensor& t, py::handle dtype) {
+  m.def("empty_like", add_requires_grad([](const Tensor& t, py::handle dtype) {
         return Tensor::empty(t.shape(), dtype_or(dtype, t.dtype(), "empty_like"));
-      }, py::arg("input"), py::kw_only(), dtype_kw);
-  m.def("zeros_like", [](const Tensor& t, py::handle dtype) {
+      }), py::arg("input"), py::kw_only(), dtype_kw, grad_kw);
+  m.def("zeros_like", add_requires_grad([](const Tensor& t, py::handle dtype) {
         const Shape s = t.shape();
         const DType d = dtype_or(dtype, t.dtype(), "zeros_like");
         return without_gil(Cost::Memory, t.numel(), [&] { return Tensor::zeros(s, d); });
-      }, py::arg("input"), py::kw_only(), dtype_kw);
-  m.def("ones_like", [](const Tensor& t, py::handle dtype) {
+      }), py::arg("input"), py::kw_only(), dtype_kw, grad_kw);
+  m.def("ones_like", add_requires_grad([](const Tensor& t, py::handle dtype) {
         const Shape s = t.shape();
         const DType d = dtype_or(dtype, t.dtype(), "ones_like");
         return without_gil(Cost::Memory, t.numel(), [&] { return Tensor::ones(s, d); });
-      }, py::arg("input"), py::kw_only(), dtype_kw);
-  m.def("full_like", [](const Tensor& t, py::handle value, py::handle dtype) {
+      }), py::arg("input"), py::kw_only(), dtype_kw, grad_kw);
+  m.def("full_like", add_requires_grad([](const Tensor& t, py::handle value, py::handle dtype) {
         const Shape s = t.shape();
         const Scalar v = scalar_arg(value, "full_like", "fill_value");
         const DType d = dtype_or(dtype, t.dtype(), "full_like");
         return without_gil(Cost::Memory, t.numel(), [&] { return Tensor::full(s, v, d); });
-      }, py::arg("input"), py::arg("fill_value"), py::kw_only(), dtype_kw);
-  m.def("rand_like", [](const Tensor& t, py::handle dtype) {
+      }), py::arg("input"), py::arg("fill_value"), py::kw_only(), dtype_kw, grad_kw);
+  m.def("rand_like", add_requires_grad([](const Tensor& t, py::handle dtype) {
         const Shape s = t.shape();
         const DType d = dtype_or(dtype, t.dtype(), "rand_like");
         return without_gil(Cost::Memory, t.numel(), [&] { return Tensor::rand(s, d); });
-      }, py::arg("input"), py::kw_only(), dtype_kw);
-  m.def("randn_like", [](const Tensor& t, py::handle dtype) {
+      }), py::arg("input"), py::kw_only(), dtype_kw, grad_kw);
+  m.def("randn_like", add_requires_grad([](const Tensor& t, py::handle dtype) {
         const Shape s = t.shape();
         const DType d = dtype_or(dtype, t.dtype(), "randn_like");
         return without_gil(Cost::Memory, t.numel(), [&] { return Tensor::randn(s, d); });
-      }, py::arg("input"), py::kw_only(), dtype_kw);
+      }), py::arg("input"), py::kw_only(), dtype_kw, grad_kw);
   m.def(
       "randint_like",
       [](const Tensor& t, std::optional<int64_t> a, std::optional<int64_t> b, py::handle dtype) {
@@ -197,10 +212,10 @@ void bind_creation(py::module_& m) {
         return randint_impl(low, high, t.shape(), dtype_or(dtype, t.dtype(), "randint_like"));
       },
       py::arg("input"), py::arg("low") = py::none(), py::arg("high") = py::none(), py::kw_only(), dtype_kw);
-  m.def("scalar_tensor", [](py::handle s, py::handle dtype) {
+  m.def("scalar_tensor", add_requires_grad([](py::handle s, py::handle dtype) {
         const Scalar v = scalar_arg(s, "scalar_tensor", "s");
         return Tensor::scalar_tensor(v, dtype_or(dtype, rusttorch::kDefaultFloat, "scalar_tensor"));
-      }, py::arg("s"), py::kw_only(), dtype_kw);
+      }), py::arg("s"), py::kw_only(), dtype_kw, grad_kw);
 
   m.def(
       "manual_seed",

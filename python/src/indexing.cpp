@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "autograd/derivatives.h"
+#include "autograd/function.h"
 #include "op_util.h"
 #include "rt.h"
 
@@ -262,6 +264,28 @@ void move_all(const Plan& p, const Tensor& src, const Tensor& dense) {
   }
 }
 
+// dst[offsets] += dense, in the plan's order (repeated indices add up, as index_add).
+template <class T>
+void add_elements(const Plan& p, T* dst, const T* q) {
+  for (int64_t o : p.outer)
+    for (int64_t a : p.adv)
+      for (int64_t i : p.inner) dst[o + a + i] += *q++;
+}
+
+namespace ag = rusttorch::autograd;
+
+// The gradient of an advanced-index read: the incoming gradient added into
+// those elements of a zero tensor of the indexed tensor's shape.
+Tensor index_backward(const Tensor& grad, const Shape& shape, const std::vector<Adv>& adv) {
+  ag::NoGradGuard no_grad;
+  Tensor z = Tensor::zeros(shape, grad.dtype());
+  const Plan p = plan_advanced(z, adv);
+  const Tensor g = grad.contiguous();
+  if (g.dtype() == DType::Float64) add_elements(p, z.data<double>(), g.data<double>());
+  else add_elements(p, z.data<float>(), g.data<float>());
+  return z;
+}
+
 // Value for assignment: drops leading size-1 dims beyond the target's rank (as torch).
 Tensor fit_value(Tensor v, const Shape& target) {
   while (v.ndim() > static_cast<int64_t>(target.size()) && v.shape()[0] == 1) v = v.squeeze(0);
@@ -311,9 +335,102 @@ PyObject* tensor_getitem(PyObject* self, PyObject* index) {
   const Plan p = plan_advanced(r, adv);
   Tensor out = Tensor::empty(p.shape, r.dtype());
   without_gil(Cost::Memory, out.numel(), [&] { move_all<true>(p, r, out); });
+  if (ag::should_record({&r}))
+    ag::record("IndexBackward0", {&r}, {&out}, [adv, shape = r.shape()](ag::GradContext& c) {
+      return std::vector<Tensor>{index_backward(c.grad(), shape, adv)};
+    });
   return wrap(std::move(out));
   RTPY_CATCH(nullptr)
 }
+
+namespace {
+
+// Writes `v` into the view `r` of a tensor of dtype `dt` through the advanced
+// indices `adv` (none: a plain copy). `same_dtype`: torch's index_put_ rule.
+void write_into(const Tensor& r, const std::vector<Adv>& adv, const Tensor& v, DType dt, bool same_dtype) {
+  if (adv.empty()) {
+    const Tensor fv = fit_value(v, r.shape());
+    without_gil(Cost::Memory, r.numel(), [&] { Tensor(r).copy_(fv); });
+    return;
+  }
+  Tensor dense;
+  const Plan p = plan_advanced(r, adv, [&](const Shape& shape) {
+    if (same_dtype && v.dtype() != dt)
+      throw rusttorch::Error(std::string("Index put requires the source and destination dtypes match, got ") +
+                             rusttorch::detail::torch_type_name(dt) + " for the destination and " +
+                             rusttorch::detail::torch_type_name(v.dtype()) + " for the source.");
+    const Tensor fv = fit_value(v, shape);
+    try {
+      dense = fv.to(dt).expand(shape).contiguous();
+    } catch (const rusttorch::Error&) {
+      throw rusttorch::Error("shape mismatch: value tensor of shape " + rusttorch::shape_str(fv.shape()) +
+                             " cannot be broadcast to indexing result of shape " + rusttorch::shape_str(shape));
+    }
+  });
+  without_gil(Cost::Memory, dense.numel(), [&] { move_all<false>(p, r, dense); });
+}
+
+// The indexed elements of a contiguous tensor laid out as the original: the
+// view `r` made by basic indexing, at the same place.
+struct Region {
+  Shape shape, strides;
+  int64_t offset;
+  Tensor of(const Tensor& t) const {
+    ag::NoGradGuard no_grad;
+    return t.as_strided(shape, strides, t.storage_offset() + offset);
+  }
+};
+
+// `x[index] = value` on a tensor in the graph (or with a value that requires
+// grad): x takes a new history, IndexPutBackward0, whose gradient is zero at
+// the written elements for x and the gradient there for the value.
+void setitem_recorded(PyObject* self, const Tensor& r, const std::vector<Adv>& adv, const Tensor& value,
+                      bool same_dtype) {
+  const Tensor& t = tensor_of(self);
+  if (!t.is_contiguous())
+    throw rusttorch::Error("rusttorch: assignment into a non-contiguous tensor that is part of the autograd graph is "
+                           "not supported yet; write into x.contiguous() instead");
+  const Region region{r.shape(), r.strides(), r.storage_offset() - t.storage_offset()};
+  const DType dt = t.dtype();
+  const Shape vshape = value.shape();
+  modify_without_gil(Cost::Memory, self, [&](Tensor& s) {
+    ag::inplace(s, [&](const Tensor& old) {
+      Tensor res;
+      {
+        ag::NoGradGuard no_grad;
+        res = old.clone();
+        write_into(region.of(res), adv, value, dt, same_dtype);
+      }
+      const bool value_grad = value.requires_grad();
+      ag::record("IndexPutBackward0", {&old, value_grad ? &value : nullptr}, {&res},
+                 [region, adv, vshape, value_grad](ag::GradContext& c) {
+                   ag::NoGradGuard no_grad;
+                   const Tensor g = c.grad().contiguous();
+                   Tensor g_old, g_value;
+                   if (c.needs(0)) {
+                     g_old = g.clone();
+                     write_into(region.of(g_old), adv, Tensor::zeros({}, g.dtype()), g.dtype(), false);
+                   }
+                   if (value_grad && c.needs(1)) {
+                     const Tensor view = region.of(g);
+                     if (adv.empty()) {
+                       g_value = view.clone();
+                     } else {
+                       const Plan p = plan_advanced(view, adv);
+                       g_value = Tensor::empty(p.shape, g.dtype());
+                       move_all<true>(p, view, g_value);
+                     }
+                     if (g_value.ndim() < static_cast<int64_t>(vshape.size()))  // value had leading 1s
+                       g_value = g_value.reshape(vshape);
+                   }
+                   return std::vector<Tensor>{g_old, g_value};
+                 });
+      return res;
+    });
+  });
+}
+
+}  // namespace
 
 int tensor_setitem(PyObject* self, PyObject* index, PyObject* value) {
   RTPY_TRY
@@ -350,36 +467,21 @@ int tensor_setitem(PyObject* self, PyObject* index, PyObject* value) {
     one_mask &= advanced == 1;
     r = basic_index(t, items, adv);
   }
-  if (adv.empty()) {
-    if (scalar_value) {
-      without_gil(Cost::Memory, r.numel(), [&] { r.fill_(s); });
-    } else {
-      const Tensor v = fit_value(as_tensor_arg(value, t.dtype()), r.shape());
-      without_gil(Cost::Memory, r.numel(), [&] { r.copy_(v); });
-    }
-    return 0;
-  }
   // Through a tensor index (torch's index_put_), a tensor value must have the
   // destination's dtype; numbers and lists are made in it, and must fit it.
   // One value through one mask is torch's masked_fill_, which casts. Checked
   // after the indices broadcast, before the value's shape, as torch.
   const bool same_dtype = tensor_indices > 0 && is_tensor(value) && !(one_mask && tensor_of(value).numel() == 1);
   const Tensor v = scalar_value ? Tensor::full({}, s, t.dtype()) : as_tensor_arg(value, t.dtype());
-  Tensor dense;
-  const Plan p = plan_advanced(r, adv, [&](const Shape& shape) {
-    if (same_dtype && v.dtype() != t.dtype())
-      throw rusttorch::Error(std::string("Index put requires the source and destination dtypes match, got ") +
-                             rusttorch::detail::torch_type_name(t.dtype()) + " for the destination and " +
-                             rusttorch::detail::torch_type_name(v.dtype()) + " for the source.");
-    const Tensor fv = fit_value(v, shape);
-    try {
-      dense = fv.to(t.dtype()).expand(shape).contiguous();
-    } catch (const rusttorch::Error&) {
-      throw rusttorch::Error("shape mismatch: value tensor of shape " + rusttorch::shape_str(fv.shape()) +
-                             " cannot be broadcast to indexing result of shape " + rusttorch::shape_str(shape));
-    }
-  });
-  without_gil(Cost::Memory, dense.numel(), [&] { move_all<false>(p, r, dense); });
+  if (ag::should_record({&t, &v})) {
+    setitem_recorded(self, r, adv, v, same_dtype);
+    return 0;
+  }
+  if (adv.empty() && scalar_value) {
+    without_gil(Cost::Memory, r.numel(), [&] { r.fill_(s); });
+    return 0;
+  }
+  write_into(r, adv, v, t.dtype(), same_dtype);
   return 0;
   RTPY_CATCH(-1)
 }

@@ -617,3 +617,53 @@ def test_grads_have_the_same_bits_for_any_thread_count():
         assert r.returncode == 0, r.stderr[-2000:]
         outs.add(r.stdout)
     assert len(outs) == 1
+
+
+INDEXING = {
+    "int_tensor": lambda x, L: x[L.tensor([0, 2, 2, 3])],
+    "cols_repeated": lambda x, L: x[:, L.tensor([1, 1, 4])],
+    "mask": lambda x, L: x[x > 0],
+    "pairs": lambda x, L: x[L.tensor([0, 1]), L.tensor([2, 3])],
+    "index_select": lambda x, L: L.index_select(x, 1, L.tensor([4, 0, 4])),
+    "masked_fill": lambda x, L: L.masked_fill(x, x < 0, 0.5) * x,
+}
+
+
+@pytest.mark.parametrize("name", sorted(INDEXING))
+def test_advanced_index_read_gradient(name):
+    rng = np.random.default_rng(6)
+    a = rng.standard_normal((4, 5))
+    f = INDEXING[name]
+    r, t = rt.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    yr, yt = f(r, rt), f(t, torch)
+    w = rng.standard_normal(tuple(yt.shape))
+    (yr * rt.tensor(w)).sum().backward()
+    (yt * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(r.grad.numpy(), t.grad.numpy(), rtol=1e-12)
+
+
+def test_setitem_on_a_tensor_in_the_graph():
+    rng = np.random.default_rng(8)
+    a = rng.standard_normal((4, 5))
+    v = rng.standard_normal((5,))
+
+    def f(x, y, L):
+        h = x * 2
+        h[1] = x[0] * 3
+        h[:, 2] = 7.0
+        h[L.tensor([0, 3])] = x[2:3].exp()
+        h[h > 5] = 0.0
+        h[2, 1:4] = y[:3]
+        return h
+
+    xr, yr = rt.tensor(a, requires_grad=True), rt.tensor(v, requires_grad=True)
+    xt, yt = torch.tensor(a, requires_grad=True), torch.tensor(v, requires_grad=True)
+    hr, ht = f(xr, yr, rt), f(xt, yt, torch)
+    assert hr.grad_fn.name() == "IndexPutBackward0"
+    np.testing.assert_allclose(hr.detach().numpy(), ht.detach().numpy())
+    w = rng.standard_normal((4, 5))
+    (hr * rt.tensor(w)).sum().backward()
+    (ht * torch.tensor(w)).sum().backward()
+    check_grads([xr, yr], [xt, yt], "float64")
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+        xr[0] = 1.0
