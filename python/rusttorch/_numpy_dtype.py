@@ -45,6 +45,15 @@ def rusttorch_dtype(d: Any) -> Optional[_C.dtype]:
     return _FROM_NUMPY.get(nd)
 
 
+def from_numpy_like(d: Any) -> Optional[_C.dtype]:
+    """The rusttorch dtype of a NumPy dtype or scalar type (np.float32), else None.
+    Called by the native argument parser for a dtype= that is not a rusttorch dtype;
+    strings stay refused there, as in torch."""
+    if isinstance(d, np.dtype) or (isinstance(d, type) and issubclass(d, np.generic)):
+        return rusttorch_dtype(d)
+    return None
+
+
 def _eq(self: _C.dtype, other: Any) -> Any:
     if isinstance(other, _C.dtype):
         return self is other

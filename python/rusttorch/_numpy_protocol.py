@@ -40,6 +40,10 @@ class _Fallback(Exception):
     """Raised inside a native implementation: let NumPy do it instead."""
 
 
+class _Refused(TypeError):
+    """A deliberate refusal that must reach the caller (no NumPy fallback)."""
+
+
 # ---------------------------------------------------------------- conversions
 def _to_numpy_tree(obj: Any, seen: Dict[int, Tensor]) -> Any:
     if isinstance(obj, Tensor):
@@ -756,6 +760,9 @@ def _like(a: Any, dtype: Any, shape: Any, order: str, subok: Any, device: Any) -
         raise _Fallback
     t = _as_tensor(a)
     nd = numpy_dtype(t.dtype if dtype is None else dtype)
+    if nd.names is not None:
+        # As CuPy: Dask's arg reductions then keep their parts in a dict of tensors.
+        raise _Refused("rusttorch tensors have no structured dtypes")
     r = _rt(nd)
     if shape is None:
         shp = tuple(t.shape)
@@ -797,6 +804,11 @@ def _full_like(a: Any, fill_value: Any, dtype: Any = None, order: str = "K", sub
     return _C.full(shp, value, dtype=r)
 
 
+def _ravel_method(self: Tensor) -> Tensor:
+    """torch.Tensor.ravel: flattened, a view when the layout allows."""
+    return self.reshape(-1)
+
+
 def array_function(self: Tensor, func: Callable[..., Any], types: Any, args: Any, kwargs: Any) -> Any:
     for t in types:
         if not issubclass(t, (Tensor, np.ndarray)):
@@ -807,6 +819,8 @@ def array_function(self: Tensor, func: Callable[..., Any], types: Any, args: Any
             return impl(*args, **kwargs)
         except _Fallback:
             pass
+        except _Refused:
+            raise
         except _ENGINE_ERRORS:
             pass  # refused by the engine: NumPy gives its answer or its error
     return numpy_fallback(func, getattr(func, "__name__", str(func)), args, kwargs)
@@ -845,3 +859,4 @@ def _raise() -> Any:
 Tensor.__array_ufunc__ = array_ufunc
 Tensor.__array_function__ = array_function
 Tensor.astype = astype
+Tensor.ravel = _ravel_method
