@@ -27,9 +27,11 @@ rusttorch's. Hence:
 """
 from __future__ import annotations
 
+import itertools
 import threading
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
+import dask
 import dask.array as da
 import numpy as np
 from dask.array.backends import _numel_arraylike
@@ -48,7 +50,7 @@ from . import _numpy_protocol as _proto
 from ._C import Tensor
 from ._numpy_dtype import rusttorch_dtype
 
-__all__ = ["threads_per_task", "set_threads_per_task", "install", "RusttorchWorkerPlugin"]
+__all__ = ["randn", "threads_per_task", "set_threads_per_task", "install", "RusttorchWorkerPlugin"]
 
 
 # ---------------------------------------------------------------- registration
@@ -70,6 +72,32 @@ empty_lookup.register(Tensor, _empty)
 @normalize_token.register(Tensor)
 def _tokenize_tensor(t: Tensor) -> Any:
     return ("rusttorch.Tensor", normalize_token(t.numpy()))  # NumPy's tokenizer hashes the data
+
+
+# ---------------------------------------------------------------- random chunks
+_seed_lock = threading.Lock()
+
+
+def _randn_block(seed: int, shape: Sequence[int], dtype: Any) -> Tensor:
+    # rusttorch's generator is counter-based with one global seed: seeding and drawing
+    # under a lock makes each block depend on its seed only, whatever runs beside it.
+    with _seed_lock:
+        _C.manual_seed(seed)
+        return _C.randn(*shape, dtype=dtype)
+
+
+def randn(shape: Sequence[int], chunks: Any, seed: int = 0, dtype: Any = _C.float32) -> da.Array:
+    """A Dask array of standard normal rusttorch chunks, each drawn where its task
+    runs (on the workers, never in the client) with seed ``seed`` and its block
+    index. Note: it reseeds rusttorch's default generator in that process."""
+    meta = _C.empty((0,) * len(shape), dtype=dtype)
+    chunks = da.core.normalize_chunks(chunks, tuple(shape), dtype=np.dtype(dtype))
+    blocks = np.empty(tuple(len(c) for c in chunks), dtype=object)
+    for flat, idx in enumerate(itertools.product(*(range(len(c)) for c in chunks))):
+        bshape = tuple(c[i] for c, i in zip(chunks, idx))
+        part = dask.delayed(_randn_block, pure=True)(seed * 1_000_003 + flat, bshape, dtype)
+        blocks[idx] = da.from_delayed(part, bshape, dtype=np.dtype(dtype), meta=meta)
+    return da.block(blocks.tolist())
 
 
 # ---------------------------------------------------------------- threads
