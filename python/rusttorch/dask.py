@@ -50,7 +50,7 @@ from . import _numpy_protocol as _proto
 from ._C import Tensor
 from ._numpy_dtype import rusttorch_dtype
 
-__all__ = ["randn", "threads_per_task", "set_threads_per_task", "install", "RusttorchWorkerPlugin"]
+__all__ = ["randn", "block_seed", "threads_per_task", "set_threads_per_task", "install", "RusttorchWorkerPlugin"]
 
 
 # ---------------------------------------------------------------- registration
@@ -86,6 +86,11 @@ def _randn_block(seed: int, shape: Sequence[int], dtype: Any) -> Tensor:
         return _C.randn(*shape, dtype=dtype)
 
 
+def block_seed(seed: int, flat_index: int) -> int:
+    """The seed of block ``flat_index`` (row-major block order) of ``randn(..., seed=seed)``."""
+    return seed * 1_000_003 + flat_index
+
+
 def randn(shape: Sequence[int], chunks: Any, seed: int = 0, dtype: Any = _C.float32) -> da.Array:
     """A Dask array of standard normal rusttorch chunks, each drawn where its task
     runs (on the workers, never in the client) with seed ``seed`` and its block
@@ -95,7 +100,7 @@ def randn(shape: Sequence[int], chunks: Any, seed: int = 0, dtype: Any = _C.floa
     blocks = np.empty(tuple(len(c) for c in chunks), dtype=object)
     for flat, idx in enumerate(itertools.product(*(range(len(c)) for c in chunks))):
         bshape = tuple(c[i] for c, i in zip(chunks, idx))
-        part = dask.delayed(_randn_block, pure=True)(seed * 1_000_003 + flat, bshape, dtype)
+        part = dask.delayed(_randn_block, pure=True)(block_seed(seed, flat), bshape, dtype)
         blocks[idx] = da.from_delayed(part, bshape, dtype=np.dtype(dtype), meta=meta)
     return da.block(blocks.tolist())
 
