@@ -472,3 +472,33 @@ def test_fallback_returns_tensors_when_it_can():
     assert t[0, 0].item() == 42.0
     with pytest.raises(ValueError):
         np.percentile(t, 150)  # NumPy's error from the fallback
+
+
+def test_methods_take_numpys_axis_and_keepdims_as_torch_does():
+    torch = pytest.importorskip("torch")  # torch is a test dependency (tools/setup.sh)
+    a = sample((3, 4, 5), np.float32)
+    t, tt = rt.from_numpy(a.copy()), torch.from_numpy(a.copy())
+    for name in ("sum", "mean", "amax", "amin", "all", "any", "var", "std"):
+        for kw in ({"axis": 1}, {"axis": (0, 2), "keepdims": True}, {"axis": -1, "keepdims": False}):
+            got = getattr(t, name)(**kw)
+            want = getattr(tt, name)(**kw)
+            np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-6)
+            np.testing.assert_allclose(getattr(rt, name)(t, **kw).numpy(), want.numpy(), rtol=1e-5, atol=1e-6)
+    for name in ("argmax", "argmin", "prod"):
+        got, want = getattr(t, name)(axis=2, keepdims=True), getattr(tt, name)(axis=2, keepdims=True)
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5)
+    assert t.sum(axis=0, dtype=np.float64).dtype == rt.float64
+    with pytest.raises(TypeError):
+        t.sum(dim=0, axis=1)
+
+
+def test_numpy_integer_index_arrays_of_any_width_are_positions():
+    a = sample((6, 4), np.float32)
+    t = rt.from_numpy(a.copy())
+    for dt in (np.uint8, np.uint16, np.uint32, np.int8, np.int16, np.int32, np.int64):
+        idx = np.array([5, 0, 2, 2], dtype=dt)
+        np.testing.assert_array_equal(t[idx].numpy(), a[idx])
+        np.testing.assert_array_equal(t[:, idx[:2] % 4].numpy(), a[:, idx[:2] % 4])
+    with pytest.raises((TypeError, IndexError)):
+        t[np.array([1], dtype=np.uint64)]  # not safely castable to int64: refused, never wrapped
+    np.testing.assert_array_equal(t[np.array([True, False] * 3)].numpy(), a[np.array([True, False] * 3)])
