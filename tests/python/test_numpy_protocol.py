@@ -312,8 +312,8 @@ def test_reduction_edge_cases():
     with pytest.raises(ValueError):
         np.sum(t, axis=(0, 0))
     check(np.sum(t, axis=()), np.sum(t.numpy(), axis=()))  # reduces nothing (torch's () would reduce all)
-    with np.errstate(all="ignore"):
-        check(np.var(t, axis=0, ddof=3), np.var(t.numpy(), axis=0, ddof=3))  # too few: NumPy's inf/nan
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning, match="Degrees of freedom"):
+        check(np.var(t, axis=0, ddof=3), np.var(t.numpy(), axis=0, ddof=3))  # too few: NumPy's inf/nan and warning
     nan = rt.tensor([1.0, np.nan, 3.0, np.nan])
     check(np.max(nan), np.max(nan.numpy()))
     check(np.argmax(nan), np.argmax(nan.numpy()))
