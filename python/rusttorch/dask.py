@@ -156,9 +156,11 @@ except ImportError:  # dask without distributed: local schedulers only
 
 
 class RusttorchWorkerPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
-    """Sets rusttorch's thread count on each dask.distributed worker process at
-    start-up: ``threads_per_task`` (default 1) per Dask thread, so a worker with
-    ``nthreads`` threads runs that many rusttorch threads in all."""
+    """Sets rusttorch's (process-wide) thread count on each dask.distributed worker
+    process at start-up. With the default 1, each Dask thread runs its rusttorch
+    calls itself, so a worker with ``nthreads`` Dask threads runs that many
+    rusttorch threads in all; with n > 1, its n - 1 TBB workers are shared by
+    all the worker's Dask threads."""
 
     name = "rusttorch-threads"
     idempotent = True

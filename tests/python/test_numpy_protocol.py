@@ -179,6 +179,19 @@ def test_python_scalars_are_weak_and_promotion_is_numpys():
     check(r, np.ones(6, dtype=np.float32) * f32.numpy())
 
 
+def test_ufuncs_on_0d_and_empty():
+    z = rt.tensor(2.5)
+    before = snap()
+    check(np.add(z, 3), np.add(np.array(2.5, np.float32), 3), before=before)
+    check(np.exp(z), np.exp(np.array(2.5, np.float32)), before=before)
+    check(np.multiply(z, rt.from_numpy(sample((2, 3), np.float32, np.random.default_rng(5)))),
+          np.multiply(np.float32(2.5), sample((2, 3), np.float32, np.random.default_rng(5))), before=before)
+    e = rt.zeros(0, 3)
+    check(np.exp(e), np.exp(np.zeros((0, 3), np.float32)), before=before)
+    check(np.add(e, rt.ones(3, dtype=rt.int64)), np.add(np.zeros((0, 3), np.float32), np.ones(3, np.int64)))
+    check(np.less(e, 1), np.less(np.zeros((0, 3), np.float32), 1), before=before)
+
+
 def test_ufunc_out_and_dtype():
     a, b = sample((3, 4), np.float32), sample((3, 4), np.float32)
     ta, tb = rt.from_numpy(a.copy()), rt.from_numpy(b.copy())
