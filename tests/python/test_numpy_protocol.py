@@ -174,7 +174,10 @@ def test_python_scalars_are_weak_and_promotion_is_numpys():
     check(np.add(i32, i32.to(rt.int64)), np.add(i32.numpy(), i32.numpy().astype(np.int64)), before=before)
     with pytest.raises(OverflowError):
         np.add(i32, 2**40)  # NumPy's NEP 50 error for a Python int out of range
-    assert isinstance(f32 + np.ones(6), rt.Tensor)  # ndarray op tensor -> tensor (priority)
+    assert isinstance(f32 + np.ones(6), rt.Tensor)  # tensor op ndarray: the tensor's operator
+    left = np.arange(6, dtype=np.int64) + f32  # ndarray op tensor: NumPy's np.add, NumPy's dtype
+    check(left, np.arange(6, dtype=np.int64) + f32.numpy())
+    assert (f32 + np.arange(6, dtype=np.int64)).dtype == rt.float32  # torch's rule on the tensor's side
     r = np.ones(6, dtype=np.float32) * f32
     check(r, np.ones(6, dtype=np.float32) * f32.numpy())
 
