@@ -25,16 +25,22 @@ if ((${#missing[@]})); then
 fi
 
 PY=${PYTHON:-python3}
-PIP_PACKAGES=(meson ninja meson-python pybind11 numpy pytest hypothesis matplotlib "torch==2.13.0")
+# dask and distributed: the Dask chunk tests, examples and benchmark only (optional at run time).
+PIP_PACKAGES=(meson ninja meson-python pybind11 numpy pytest hypothesis matplotlib "torch==2.13.0"
+              "dask[array]==2026.8.0" "distributed==2026.8.0")
 need_pip=0
 "$PY" - <<'PYEOF' || need_pip=1
 import importlib.util, sys
-mods = ["mesonbuild", "ninja", "mesonpy", "pybind11", "numpy", "pytest", "hypothesis", "matplotlib", "torch"]
+mods = ["mesonbuild", "ninja", "mesonpy", "pybind11", "numpy", "pytest", "hypothesis", "matplotlib", "torch",
+        "dask", "distributed"]
 missing = [m for m in mods if importlib.util.find_spec(m) is None]
 if not missing:
     import torch
     if not torch.__version__.startswith("2.13.0"):
         missing.append("torch==2.13.0")
+    import dask, distributed
+    if dask.__version__ != "2026.8.0" or distributed.__version__ != "2026.8.0":
+        missing.append("dask==2026.8.0")
 sys.exit(1 if missing else 0)
 PYEOF
 if ((need_pip)); then

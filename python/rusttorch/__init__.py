@@ -26,9 +26,9 @@ bool = _C.bool  # noqa: A001
 __version__ = "0.1.0"
 
 from . import _tensor_methods  # noqa: E402  (adds the Python-level Tensor methods)
+from . import _numpy_dtype, _numpy_protocol, _pickle  # noqa: E402,F401  (NumPy protocols, pickling)
 from . import autograd, backends, nn  # noqa: E402
 from .autograd.grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: E402
-
 from ._tensor_methods import (  # noqa: E402
     add_scalar,
     broadcast_tensors,
@@ -54,6 +54,20 @@ from ._tensor_methods import (  # noqa: E402
     transpose,
     unsqueeze,
 )
+
+
+
+def _dask_tokenize(self: Tensor) -> object:
+    # Dask tokenizes every tensor it is given: the first time, register the
+    # chunk type (rusttorch.dask), which then tokenizes tensors itself.
+    from . import dask as _rt_dask
+
+    return _rt_dask._tokenize_tensor(self)
+
+
+Tensor.__dask_tokenize__ = _dask_tokenize  # type: ignore[attr-defined]
+if "dask.array" in __import__("sys").modules:  # dask is in use already: register now
+    from . import dask as _rt_dask  # noqa: E402,F401
 
 # Everything of the native module that is public, plus the Python-level functions.
 __all__ = [n for n in dir(_C) if not n.startswith("_")] + [

@@ -195,11 +195,8 @@ def _new_full(self: Tensor, size: Sequence[builtins.int], fill_value: _Number,
 
 
 def _rebuild(data: Any, dtype_name: str, shape: Tuple[builtins.int, ...]) -> Tensor:
+    """Loads pickles written before tensors pickled by their bytes (_pickle.py)."""
     return _C.tensor(data, dtype=getattr(_C, dtype_name)).reshape(shape)
-
-
-def _reduce(self: Tensor) -> Tuple[Any, Tuple[Any, ...]]:
-    return _rebuild, (self.tolist(), str(self.dtype).split(".")[-1], tuple(self.shape))
 
 
 def _deepcopy(self: Tensor, memo: Any) -> Tensor:
@@ -233,7 +230,6 @@ for _name, _fn in {
     "new_ones": _new_ones,
     "new_empty": _new_empty,
     "new_full": _new_full,
-    "__reduce__": _reduce,
     "__copy__": Tensor.clone,
     "__deepcopy__": _deepcopy,
     "__format__": _format,

@@ -142,6 +142,11 @@ void bind_reduction(py::module_& m) {
     m.def(name, f, py::arg("input"), py::arg("dim") = none, py::arg("keepdim") = false, py::kw_only(),
           py::arg("dtype") = none);
     def_method(name, f, py::arg("dim") = none, py::arg("keepdim") = false, py::kw_only(), py::arg("dtype") = none);
+    // NumPy's spelling, as torch accepts it (Dask calls chunk.sum(axis=..., keepdims=...)).
+    // A sibling overload: tried only when the torch names do not match.
+    m.def(name, f, py::arg("input"), py::arg("axis") = none, py::arg("keepdims") = false, py::kw_only(),
+          py::arg("dtype") = none);
+    def_method(name, f, py::arg("axis") = none, py::arg("keepdims") = false, py::kw_only(), py::arg("dtype") = none);
   }
 
   m.def("max", &max_min<true>, py::arg("input"), py::arg("dim") = none, py::arg("keepdim") = false);
@@ -187,12 +192,16 @@ void bind_reduction(py::module_& m) {
                          {"any", +any}}) {
     m.def(name, f, py::arg("input"), py::arg("dim") = none, py::arg("keepdim") = false);
     def_method(name, f, py::arg("dim") = none, py::arg("keepdim") = false);
+    m.def(name, f, py::arg("input"), py::arg("axis") = none, py::arg("keepdims") = false);
+    def_method(name, f, py::arg("axis") = none, py::arg("keepdims") = false);
   }
   m.def("logsumexp", logsumexp, py::arg("input"), py::arg("dim"), py::arg("keepdim") = false);
   def_method("logsumexp", logsumexp, py::arg("dim"), py::arg("keepdim") = false);
   for (auto [name, f] : {std::pair<const char*, decltype(+argmax)>{"argmax", +argmax}, {"argmin", +argmin}}) {
     m.def(name, f, py::arg("input"), py::arg("dim") = none, py::arg("keepdim") = false);
     def_method(name, f, py::arg("dim") = none, py::arg("keepdim") = false);
+    m.def(name, f, py::arg("input"), py::arg("axis") = none, py::arg("keepdims") = false);
+    def_method(name, f, py::arg("axis") = none, py::arg("keepdims") = false);
   }
 
   m.def("var", &var_std<false>, py::arg("input"), py::arg("dim") = none, py::arg("unbiased") = none,
@@ -203,6 +212,13 @@ void bind_reduction(py::module_& m) {
              py::kw_only(), py::arg("correction") = none);
   def_method("std", &var_std<true>, py::arg("dim") = none, py::arg("unbiased") = none, py::arg("keepdim") = false,
              py::kw_only(), py::arg("correction") = none);
+  for (auto [name, f] : {std::pair<const char*, decltype(&var_std<false>)>{"var", &var_std<false>},
+                         {"std", &var_std<true>}}) {
+    m.def(name, f, py::arg("input"), py::arg("axis") = none, py::arg("unbiased") = none, py::arg("keepdims") = false,
+          py::kw_only(), py::arg("correction") = none);
+    def_method(name, f, py::arg("axis") = none, py::arg("unbiased") = none, py::arg("keepdims") = false,
+               py::kw_only(), py::arg("correction") = none);
+  }
 
   const auto norm = [](const Tensor& a, py::handle p, py::handle dim, bool keepdim, py::handle dtype) {
     const double pv = norm_p(p);

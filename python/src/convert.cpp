@@ -219,7 +219,29 @@ bool dtype_from_object(PyObject* o, DType* out) {
   if (o == reinterpret_cast<PyObject*>(&PyFloat_Type)) { *out = DType::Float64; return true; }
   if (o == reinterpret_cast<PyObject*>(&PyBool_Type)) { *out = DType::Bool; return true; }
   if (o == reinterpret_cast<PyObject*>(&PyLong_Type)) { *out = DType::Int64; return true; }
-  return false;
+  // NumPy dtypes and scalar types of our five dtypes (Dask passes them to chunk methods), asked of
+  // rusttorch._numpy_dtype. Only this slow path pays for the call.
+  static PyObject* from_numpy_like = nullptr;
+  if (!from_numpy_like) {
+    PyObject* mod = PyImport_ImportModule("rusttorch._numpy_dtype");
+    if (mod) {
+      from_numpy_like = PyObject_GetAttrString(mod, "from_numpy_like");
+      Py_DECREF(mod);
+    }
+    if (!from_numpy_like) {
+      PyErr_Clear();
+      return false;
+    }
+  }
+  PyObject* r = PyObject_CallOneArg(from_numpy_like, o);
+  if (!r) {
+    PyErr_Clear();
+    return false;
+  }
+  const bool ok = Py_TYPE(r) == DTypeType;
+  if (ok) *out = reinterpret_cast<PyDType*>(r)->dtype;
+  Py_DECREF(r);
+  return ok;
 }
 
 DType dtype_arg(PyObject* o, DType fallback, const char* what) {

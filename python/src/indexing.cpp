@@ -29,6 +29,39 @@ struct Item {
 
 [[noreturn]] void index_error(const std::string& msg) { throw rusttorch::IndexError(msg); }
 
+// A new reference: o itself, or o.astype("int64", casting="safe") for NumPy integer arrays
+// narrower than int32 or unsigned (uint64 is refused by the safe cast rather than wrapped).
+PyObject* positions_as_int64(PyObject* o) {
+  PyObject* dt = PyObject_GetAttrString(o, "dtype");
+  if (!dt) throw python_error();
+  PyObject* kind = PyObject_GetAttrString(dt, "kind");
+  PyObject* size = kind ? PyObject_GetAttrString(dt, "itemsize") : nullptr;
+  Py_DECREF(dt);
+  if (!size) {
+    Py_XDECREF(kind);
+    throw python_error();
+  }
+  const bool i = PyUnicode_CompareWithASCIIString(kind, "i") == 0;
+  const bool u = PyUnicode_CompareWithASCIIString(kind, "u") == 0;
+  const long bytes = PyLong_AsLong(size);
+  Py_DECREF(kind);
+  Py_DECREF(size);
+  if (!((i && bytes < 4) || u)) {
+    Py_INCREF(o);
+    return o;
+  }
+  PyObject* astype = PyObject_GetAttrString(o, "astype");
+  if (!astype) throw python_error();
+  PyObject* args = Py_BuildValue("(s)", "int64");
+  PyObject* kwargs = Py_BuildValue("{s:s}", "casting", "safe");
+  PyObject* r = args && kwargs ? PyObject_Call(astype, args, kwargs) : nullptr;
+  Py_DECREF(astype);
+  Py_XDECREF(args);
+  Py_XDECREF(kwargs);
+  if (!r) throw python_error();
+  return r;
+}
+
 Item convert(PyObject* o) {
   Item it;
   it.kind = Kind::None;
@@ -55,7 +88,19 @@ Item convert(PyObject* o) {
   Tensor t;
   if (is_tensor(o)) {
     t = tensor_of(o);
-  } else if (PyList_Check(o) || PyTuple_Check(o) || std::strcmp(Py_TYPE(o)->tp_name, "numpy.ndarray") == 0) {
+  } else if (std::strcmp(Py_TYPE(o)->tp_name, "numpy.ndarray") == 0) {
+    // NumPy integer arrays of other widths (Dask slices with uint8/uint16 positions) are positions:
+    // cast safely to int64 (uint64 is refused by the safe cast rather than wrapped).
+    PyObject* arr = positions_as_int64(o);
+    try {
+      t = tensor_from_data(arr, nullptr);
+    } catch (...) {
+      Py_DECREF(arr);
+      throw;
+    }
+    Py_DECREF(arr);
+    if (t.numel() == 0 && rusttorch::is_floating(t.dtype())) t = t.to(DType::Int64);  // x[np.array([])]
+  } else if (PyList_Check(o) || PyTuple_Check(o)) {
     t = tensor_from_data(o, nullptr);
     if (t.numel() == 0 && rusttorch::is_floating(t.dtype())) t = t.to(DType::Int64);  // x[[]]
   } else if (!PyFloat_Check(o) && PyIndex_Check(o)) {
