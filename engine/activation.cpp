@@ -266,4 +266,47 @@ Tensor softmax_impl(const Tensor& a, int64_t dim, std::optional<DType> dtype, bo
 Tensor softmax(const Tensor& a, int64_t dim, std::optional<DType> dtype) { return softmax_impl(a, dim, dtype, false); }
 Tensor log_softmax(const Tensor& a, int64_t dim, std::optional<DType> dtype) { return softmax_impl(a, dim, dtype, true); }
 
+// ---- fused backward kernels (autograd) ----
+namespace autograd {
+
+Tensor fused_activation_backward(int op, const Tensor& x, const Tensor& y, const Tensor& g, const k::ActParams& p) {
+  const DType dt = y.dtype();
+  if (!is_floating(dt) || x.dtype() != dt) return Tensor();
+  const auto fn = detail::active_kernels().reduce.act_backward[op][static_cast<int>(dt)];
+  if (!fn) return Tensor();
+  const Tensor gg = g.to(dt);
+  Tensor out = TensorAccess::alloc(y.shape(), dt);
+  detail::LoopOptions opt;
+  opt.grain = detail::kGrainTranscendental;
+  detail::for_each_run({out, x, y, gg}, opt, [&](const detail::Run& r) {
+    fn(r.ptr[1], r.ptr[2], r.ptr[3], r.ptr[0], r.n, p);
+    return 0;
+  });
+  return out;
+}
+
+Tensor fused_softmax_backward(const Tensor& y, const Tensor& g, int64_t dim, bool log) {
+  const DType dt = y.dtype();
+  if (!is_floating(dt) || y.ndim() == 0 || dim != y.ndim() - 1 || !y.is_contiguous()) return Tensor();
+  const auto fn = detail::active_kernels().reduce.softmax_backward[static_cast<int>(dt)];
+  if (!fn) return Tensor();
+  const Tensor gg = g.to(dt).contiguous();
+  Tensor out = TensorAccess::alloc(y.shape(), dt);
+  const int64_t len = y.size(-1);
+  if (out.numel() == 0 || len == 0) return out;
+  const int64_t rows = y.numel() / len;
+  const int64_t es = static_cast<int64_t>(y.itemsize());
+  const char* yp = static_cast<const char*>(y.data_ptr());
+  const char* gp = static_cast<const char*>(gg.data_ptr());
+  char* op = static_cast<char*>(out.data_ptr());
+  const int64_t grain = std::max<int64_t>(1, detail::kGrainTranscendental / len);
+  detail::parallel_for(rows, grain, [&](int64_t b, int64_t e) {
+    const int64_t off = b * len * es;
+    fn(k::SoftmaxBackwardArgs{yp + off, gp + off, op + off, e - b, len, log ? 1 : 0});
+  });
+  return out;
+}
+
+}  // namespace autograd
+
 }  // namespace rusttorch

@@ -107,6 +107,20 @@ struct ActParams {
 };
 // flags: kStreamStores (kernel_abi.h) when the output will not be read soon.
 using ActFn = void (*)(const void* x, void* out, int64_t n, int flags, const ActParams& p);
+// Backward: out = g * f'(x), with y = f(x) (what sigmoid and tanh read), in one
+// pass. Null for the ops whose gradient is composed of other ops.
+using ActBackwardFn = void (*)(const void* x, const void* y, const void* g, void* out, int64_t n,
+                               const ActParams& p);
+// Softmax backward over `rows` contiguous rows of `len`: out = y * (g - sum(g * y))
+// for softmax, out = g - exp(y) * sum(g) for log_softmax (y is the forward output).
+struct SoftmaxBackwardArgs {
+  const void* y;
+  const void* g;
+  void* out;
+  int64_t rows, len;
+  int log;
+};
+using SoftmaxBackwardFn = void (*)(const SoftmaxBackwardArgs& a);
 
 // A null entry means the (op, dtype) pair is not supported.
 struct ReduceKernels {
@@ -114,6 +128,8 @@ struct ReduceKernels {
   ScanFn scan[kNumScanOps][kReduceDTypes];
   SoftmaxFn softmax[kReduceDTypes];
   ActFn act[kNumActOps][kReduceDTypes];
+  ActBackwardFn act_backward[kNumActOps][kReduceDTypes];
+  SoftmaxBackwardFn softmax_backward[kReduceDTypes];
 };
 
 }  // namespace rusttorch::kernels

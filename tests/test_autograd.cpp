@@ -177,3 +177,71 @@ TEST_CASE("gradients have the same bits for 1, 2 and 7 threads") {
   CHECK(std::memcmp(runs[0].data(), runs[1].data(), runs[0].size() * sizeof(float)) == 0);
   CHECK(std::memcmp(runs[0].data(), runs[2].data(), runs[0].size() * sizeof(float)) == 0);
 }
+
+namespace {
+
+// x.grad of sum(f(x) * g) with the active ISA's kernels (the fused backward
+// kernels when grad mode is off in backward, as it is by default).
+Tensor grad_of(const std::function<Tensor(const Tensor&)>& f, const Tensor& x, const Tensor& g) {
+  Tensor leaf = x.detach().clone().requires_grad_();
+  f(leaf).backward(g);
+  return leaf.grad();
+}
+
+void check_close(const Tensor& got, const Tensor& want, double rtol, double atol) {
+  const std::vector<double> a = got.to_vec<double>(), b = want.to_vec<double>();
+  REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::isnan(b[i])) {
+      CHECK(std::isnan(a[i]));
+      continue;
+    }
+    INFO("element " << i << ": " << a[i] << " vs " << b[i]);
+    CHECK(std::abs(a[i] - b[i]) <= atol + rtol * std::abs(b[i]));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("fused backward kernels: every ISA against the scalar build") {
+  const std::vector<std::pair<const char*, std::function<Tensor(const Tensor&)>>> fs = {
+      {"relu", [](const Tensor& t) { return relu(t); }},
+      {"relu6", [](const Tensor& t) { return relu6(t); }},
+      {"hardtanh", [](const Tensor& t) { return hardtanh(t, -0.5, 0.8); }},
+      {"leaky_relu", [](const Tensor& t) { return leaky_relu(t, 0.1); }},
+      {"elu", [](const Tensor& t) { return elu(t, 1.3); }},
+      {"celu", [](const Tensor& t) { return celu(t, 0.5); }},
+      {"selu", [](const Tensor& t) { return selu(t); }},
+      {"gelu", [](const Tensor& t) { return gelu(t); }},
+      {"gelu_tanh", [](const Tensor& t) { return gelu(t, "tanh"); }},
+      {"silu", [](const Tensor& t) { return silu(t); }},
+      {"mish", [](const Tensor& t) { return mish(t); }},
+      {"softplus", [](const Tensor& t) { return softplus(t, 2.0, 5.0); }},
+      {"hardsigmoid", [](const Tensor& t) { return hardsigmoid(t); }},
+      {"hardswish", [](const Tensor& t) { return hardswish(t); }},
+      {"sigmoid", [](const Tensor& t) { return sigmoid(t); }},
+      {"logsigmoid", [](const Tensor& t) { return logsigmoid(t); }},
+      {"tanh", [](const Tensor& t) { return tanh(t); }},
+      {"softmax", [](const Tensor& t) { return softmax(t.reshape({-1, 37}), -1).reshape({-1}); }},
+      {"log_softmax", [](const Tensor& t) { return log_softmax(t.reshape({-1, 37}), 1).reshape({-1}); }},
+  };
+  for (DType dt : {DType::Float32, DType::Float64}) {
+    Generator gen(11);
+    // values across the kinks (0, +-3, +-6), the tails, and exact zeros
+    Tensor x = mul(Tensor::randn({37 * 29}, dt, &gen), 4.0);
+    x.select(0, 0).fill_(0.0);
+    x.select(0, 1).fill_(-3.0);
+    x.select(0, 2).fill_(6.0);
+    x.select(0, 3).fill_(-30.0);
+    x.select(0, 4).fill_(30.0);
+    const Tensor g = Tensor::randn({37 * 29}, dt, &gen);
+    const double rtol = dt == DType::Float32 ? 2e-5 : 1e-12, atol = dt == DType::Float32 ? 1e-6 : 1e-14;
+    for (const auto& [name, f] : fs) {
+      INFO("op = " << name << ", dtype = " << dtype_name(dt));
+      rt_test::IsaGuard guard;
+      set_cpu_capability("scalar");
+      const Tensor want = grad_of(f, x, g);
+      rt_test::for_each_isa([&](const std::string&) { check_close(grad_of(f, x, g), want, rtol, atol); });
+    }
+  }
+}

@@ -393,7 +393,16 @@ Tensor activation(int op, const Tensor& a, const k::ActParams& p, const std::fun
     default:
       return r;
   }
-  auto node = record(name, {&a}, {&r}, std::move(f));
+  // Without create_graph, the one-pass kernel when the op has one; the
+  // composed formula (recorded, so differentiable again) otherwise.
+  Formula fused = [op, p, composed = std::move(f)](GradContext& c) {
+    if (!is_grad_enabled()) {
+      Tensor g = fused_activation_backward(op, c.saved(0), c.saved(1), c.grad(), p);
+      if (g.defined()) return Grads{g};
+    }
+    return composed(c);
+  };
+  auto node = record(name, {&a}, {&r}, std::move(fused));
   node->save(a);
   node->save(r, true);
   return r;
@@ -417,6 +426,10 @@ Tensor softmax(const Tensor& a, int64_t dim, bool log, const std::function<Tenso
   Tensor r = untracked(compute);
   auto node = record(log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", {&a}, {&r}, [dim, log](GradContext& c) {
     const Tensor y = c.saved(0), g = c.grad();
+    if (!is_grad_enabled()) {
+      Tensor fused = fused_softmax_backward(y, g, dim, log);
+      if (fused.defined()) return Grads{fused};
+    }
     if (log) return Grads{sub(g, mul(exp(y), sum(g, DimList(dim), true)))};
     return Grads{mul(y, sub(g, sum(mul(g, y), DimList(dim), true)))};
   });

@@ -60,6 +60,12 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias, const std::f
 // matmul in terms of the recorded products and views (its gradient follows).
 Tensor matmul(const Tensor& a, const Tensor& b);
 
+// One-pass backward kernels (engine/activation.cpp); undefined when none
+// applies (then the composed formula runs).
+Tensor fused_activation_backward(int op, const Tensor& x, const Tensor& y, const Tensor& g,
+                                 const kernels::ActParams& p);
+Tensor fused_softmax_backward(const Tensor& y, const Tensor& g, int64_t dim, bool log);
+
 // torch.cat: each input gets its slice of the gradient.
 Tensor cat(const std::vector<Tensor>& ts, int64_t dim, const std::function<Tensor()>& compute);
 

@@ -124,6 +124,8 @@ def execute(lib, F, ex):
     elif form == "setitem":
         args[0][args[1]] = args[2]
         r = None
+    elif form == "graph":
+        r = run_graph(lib, F, ex["graph"], views)
     elif form == "_abort":  # test hooks of the harness (test_fuzz.py checks its crash and hang handling)
         os.abort()
     elif form == "_hang":
@@ -135,6 +137,64 @@ def execute(lib, F, ex):
     watched = [(views[i], bases[i]) for i in watch]
     is_self = [r is views[i] for i in watch]
     return r, watched, is_self
+
+
+# ---------------------------------------------------------------- autograd graphs
+# Steps of a random graph: each op takes node indices (earlier inputs or
+# results, so a node may be used by many later ones). Every op keeps the shape
+# (keepdim reductions broadcast back), and keeps values bounded, so that the
+# gradients compare with stated tolerances.
+GRAPH_OPS = {
+    "add": (2, lambda L, F, a, b: a + b),
+    "sub_alpha": (2, lambda L, F, a, b: L.sub(a, b, alpha=0.5)),
+    "mul": (2, lambda L, F, a, b: a * b),
+    "div": (2, lambda L, F, a, b: a / (b.abs() + 1)),
+    "maximum": (2, lambda L, F, a, b: L.maximum(a, b)),
+    "where": (2, lambda L, F, a, b: L.where(a > b, a, b * 0.5)),
+    "pow": (1, lambda L, F, a: (a.abs() + 0.5) ** 1.5),
+    "tanh": (1, lambda L, F, a: a.tanh()),
+    "sigmoid": (1, lambda L, F, a: a.sigmoid()),
+    "exp": (1, lambda L, F, a: a.tanh().exp()),
+    "log": (1, lambda L, F, a: (a.abs() + 1).log()),
+    "sqrt": (1, lambda L, F, a: (a * a + 1).sqrt()),
+    "sin": (1, lambda L, F, a: L.sin(a)),
+    "relu": (1, lambda L, F, a: F.relu(a)),
+    "gelu": (1, lambda L, F, a: F.gelu(a)),
+    "gelu_tanh": (1, lambda L, F, a: F.gelu(a, approximate="tanh")),
+    "silu": (1, lambda L, F, a: F.silu(a)),
+    "softplus": (1, lambda L, F, a: F.softplus(a)),
+    "leaky_relu": (1, lambda L, F, a: F.leaky_relu(a, 0.1)),
+    "scale": (1, lambda L, F, a: a * -1.5 + 0.25),
+    "sum_keep": (1, lambda L, F, a: a - a.sum(dim=-1, keepdim=True) * 0.1 if a.ndim else a * 1),
+    "mean_keep": (1, lambda L, F, a: a * a.mean(dim=0, keepdim=True) if a.ndim else a * a),
+    "amax_keep": (1, lambda L, F, a: a - a.amax(dim=-1, keepdim=True) if a.ndim else a * 1),
+    "softmax": (1, lambda L, F, a: F.softmax(a, dim=-1)),
+    "log_softmax": (1, lambda L, F, a: F.log_softmax(a, dim=0)),
+    "transpose2": (1, lambda L, F, a: a.transpose(0, -1).exp().transpose(0, -1) if a.ndim else a.exp()),
+    "reshape": (1, lambda L, F, a: a.reshape(-1).tanh().reshape(a.shape)),
+    "cat_split": (2, lambda L, F, a, b: L.cat([a.unsqueeze(0), b.unsqueeze(0)], 0)[1] * a),
+    "matmul_sq": (1, lambda L, F, a: (a @ a.transpose(-2, -1)).sum(dim=-1, keepdim=True) * a * 0.01
+                  if a.ndim >= 2 else a * 1),
+    "var_keep": (1, lambda L, F, a: a * a.var(dim=-1, keepdim=True) if a.ndim and a.shape[-1] > 1 else a * 1),
+    "clamp": (1, lambda L, F, a: a.clamp(-0.8, 0.9)),
+    "inplace": (2, lambda L, F, a, b: (a * 1).mul_(b).add_(0.5)),
+    "index": (1, lambda L, F, a: a[L.zeros(a.shape[0], dtype=L.int64)] * a if a.ndim else a * 1),
+}
+
+
+def run_graph(lib, F, graph, inputs):
+    """Runs a random graph and backward; returns the inputs' gradients (None where unused)."""
+    leaves = [t.requires_grad_() for t in inputs]
+    nodes = list(leaves)
+    for op, args in graph["steps"]:
+        nargs, f = GRAPH_OPS[op]
+        nodes.append(f(lib, F, *[nodes[i] for i in args[:nargs]]))
+    loss = None
+    for j, k in enumerate(graph["outputs"]):
+        term = (nodes[k] * (0.5 + 0.25 * j)).sum()
+        loss = term if loss is None else loss + term
+    loss.backward()
+    return tuple(t.grad for t in leaves)
 
 
 def tensor_payload(t):

@@ -272,6 +272,8 @@ def describe(ex):
     parts.append(f"args={short(ex.get('args', []))} kwargs={short(ex.get('kwargs', {}))}")
     if ex.get("watch"):
         parts.append(f"watch={ex['watch']}")
+    if ex.get("graph"):
+        parts.append(f"graph={ex['graph']}")
     return "Example(" + "; ".join(parts) + f"; seed={ex.get('seed')})"
 
 
@@ -311,6 +313,8 @@ TOL = {
     "norm": {"float32": (1e-5, 1e-6), "float64": (1e-12, 1e-14)},
     "prod": {"float32": (1e-5, 1e-30), "float64": (1e-12, 1e-300)},
     "matmul": {"float32": (1e-5, 1e-6), "float64": (1e-12, 1e-14)},
+    # gradients of random graphs: errors compound along the chain of float32 ops
+    "grad": {"float32": (2e-4, 2e-5), "float64": (1e-9, 1e-11)},
 }
 
 
@@ -1346,6 +1350,37 @@ def inplace_out_examples(draw):
 @budget(600)
 @given(ex=inplace_out_examples())
 def test_fuzz_inplace_and_out(worker, ex):
+    check(worker, ex)
+
+
+# ---------------------------------------------------------------- autograd graphs
+@st.composite
+def graph_examples(draw):
+    """Random small graphs: 1-3 leaves, 1-8 ops whose arguments are any earlier
+    node (so nodes are reached by several paths), backward of a weighted sum
+    of 1-2 nodes; the leaves' gradients are compared with torch's."""
+    seed = draw(seeds)
+    rng = np.random.default_rng(seed)
+    dtype = draw(st.sampled_from(["float32", "float64"]))
+    shape = tuple(draw(st.lists(st.sampled_from([1, 2, 3, 5, 8, 17, 64]), min_size=0, max_size=3)))
+    n_in = draw(st.integers(1, 3))
+    inputs = [inp(rng.standard_normal(shape).astype(dtype)) for _ in range(n_in)]
+    names = sorted(fw.GRAPH_OPS)
+    steps = []
+    for _ in range(draw(st.integers(1, 8))):
+        op = draw(st.sampled_from(names))
+        n_nodes = n_in + len(steps)
+        steps.append((op, [draw(st.integers(0, n_nodes - 1)) for _ in range(fw.GRAPH_OPS[op][0])]))
+    n_nodes = n_in + len(steps)
+    outputs = sorted({n_nodes - 1, draw(st.integers(0, n_nodes - 1))})
+    ex = dict(op="graph", form="graph", inputs=inputs, args=[], graph={"steps": steps, "outputs": outputs},
+              tol="grad", threads=draw(st.sampled_from([1, 2])), seed=seed)
+    return finish(ex)
+
+
+@budget(300)
+@given(ex=graph_examples())
+def test_fuzz_autograd_graph(worker, ex):
     check(worker, ex)
 
 
