@@ -126,12 +126,18 @@ void check_status(int status) {
   if (status == k::kErrDivByZero) throw Error("ZeroDivisionError");
 }
 
+// The op's torch name (the kernel op's row of the op table), for messages;
+// the rounding divisions by torch's kernel names.
 const char* binary_name(int op) {
-  static const char* names[k::kNumBinaryOps] = {
-      "add", "sub", "mul", "div", "div_trunc", "div_floor", "remainder", "fmod", "pow", "maximum", "minimum",
-      "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
-      "bitwise_and", "bitwise_or", "bitwise_xor"};
-  return names[op];
+  if (op == k::kDivFloor) return "div_floor";
+  if (op == k::kDivTrunc) return "div_trunc";
+  switch (op) {
+#define RT_BINARY(name, kernel, arg, extra, fast, node, d_self, d_other) \
+  case k::kernel:                                                          \
+    return #name;
+#include "rusttorch/op_table.def"
+  }
+  return "binary op";
 }
 
 Tensor binary_into(int op, const Operand& a, const Operand& b, Tensor* out, bool in_place, Scalar alpha = 1) {
@@ -180,9 +186,14 @@ Tensor binary_into(int op, const Operand& a, const Operand& b, Tensor* out, bool
 }
 
 const char* unary_name(int op) {
-  static const char* names[k::kNumUnaryOps] = {"neg", "abs", "sign", "exp", "log", "sqrt", "rsqrt", "clamp",
-                                                "logical_not", "bitwise_not"};
-  return names[op];
+  switch (op) {
+#define RT_UNARY(name, kernel, node, d_self) \
+  case k::kernel:                            \
+    return #name;
+#include "rusttorch/op_table.def"
+    case k::kClamp: return "clamp";
+  }
+  return "unary op";
 }
 
 Tensor unary_into(int op, const Tensor& a, Tensor* out, bool in_place, const k::OpParams& params = {},
@@ -247,64 +258,41 @@ Shape broadcast_shapes(const Shape& a, const Shape& b) {
   return out;
 }
 
-// ---- binary ops ----
-Tensor add(const Operand& a, const Operand& b, Scalar alpha) { return binary_into(k::kAdd, a, b, nullptr, false, alpha); }
-Tensor& add_(Tensor& self, const Operand& b, Scalar alpha) { binary_into(k::kAdd, self, b, &self, true, alpha); return self; }
-Tensor& add_out(Tensor& out, const Operand& a, const Operand& b, Scalar alpha) { binary_into(k::kAdd, a, b, &out, false, alpha); return out; }
-Tensor sub(const Operand& a, const Operand& b, Scalar alpha) { return binary_into(k::kSub, a, b, nullptr, false, alpha); }
-Tensor& sub_(Tensor& self, const Operand& b, Scalar alpha) { binary_into(k::kSub, self, b, &self, true, alpha); return self; }
-Tensor& sub_out(Tensor& out, const Operand& a, const Operand& b, Scalar alpha) { binary_into(k::kSub, a, b, &out, false, alpha); return out; }
-
+// ---- binary and unary ops, from the op table ----
 namespace {
 int div_op(RoundingMode m) { return m == RoundingMode::Trunc ? k::kDivTrunc : m == RoundingMode::Floor ? k::kDivFloor : k::kDiv; }
 }  // namespace
-Tensor div(const Operand& a, const Operand& b, RoundingMode m) { return binary_into(div_op(m), a, b, nullptr, false); }
-Tensor& div_(Tensor& self, const Operand& b, RoundingMode m) { binary_into(div_op(m), self, b, &self, true); return self; }
-Tensor& div_out(Tensor& out, const Operand& a, const Operand& b, RoundingMode m) { binary_into(div_op(m), a, b, &out, false); return out; }
 
-#define RT_DEFINE_BINARY(name, op)                                                                              \
+#define RT_DEFINE_BINARY_NONE(name, op)                                                                         \
   Tensor name(const Operand& a, const Operand& b) { return binary_into(op, a, b, nullptr, false); }              \
   Tensor& name##_(Tensor& self, const Operand& b) { binary_into(op, self, b, &self, true); return self; }       \
   Tensor& name##_out(Tensor& out, const Operand& a, const Operand& b) { binary_into(op, a, b, &out, false); return out; }
-RT_DEFINE_BINARY(mul, k::kMul)
-RT_DEFINE_BINARY(floor_divide, k::kDivFloor)
-RT_DEFINE_BINARY(remainder, k::kRemainder)
-RT_DEFINE_BINARY(fmod, k::kFmod)
-RT_DEFINE_BINARY(pow, k::kPow)
-RT_DEFINE_BINARY(maximum, k::kMaximum)
-RT_DEFINE_BINARY(minimum, k::kMinimum)
-RT_DEFINE_BINARY(eq, k::kEq)
-RT_DEFINE_BINARY(ne, k::kNe)
-RT_DEFINE_BINARY(lt, k::kLt)
-RT_DEFINE_BINARY(le, k::kLe)
-RT_DEFINE_BINARY(gt, k::kGt)
-RT_DEFINE_BINARY(ge, k::kGe)
-RT_DEFINE_BINARY(logical_and, k::kLogicalAnd)
-RT_DEFINE_BINARY(logical_or, k::kLogicalOr)
-RT_DEFINE_BINARY(logical_xor, k::kLogicalXor)
-RT_DEFINE_BINARY(bitwise_and, k::kBitAnd)
-RT_DEFINE_BINARY(bitwise_or, k::kBitOr)
-RT_DEFINE_BINARY(bitwise_xor, k::kBitXor)
-#undef RT_DEFINE_BINARY
+#define RT_DEFINE_BINARY_ALPHA(name, op)                                                                        \
+  Tensor name(const Operand& a, const Operand& b, Scalar alpha) { return binary_into(op, a, b, nullptr, false, alpha); } \
+  Tensor& name##_(Tensor& self, const Operand& b, Scalar alpha) { binary_into(op, self, b, &self, true, alpha); return self; } \
+  Tensor& name##_out(Tensor& out, const Operand& a, const Operand& b, Scalar alpha) {                          \
+    binary_into(op, a, b, &out, false, alpha);                                                                  \
+    return out;                                                                                                 \
+  }
+#define RT_DEFINE_BINARY_ROUNDING(name, op)                                                                     \
+  Tensor name(const Operand& a, const Operand& b, RoundingMode m) { return binary_into(div_op(m), a, b, nullptr, false); } \
+  Tensor& name##_(Tensor& self, const Operand& b, RoundingMode m) { binary_into(div_op(m), self, b, &self, true); return self; } \
+  Tensor& name##_out(Tensor& out, const Operand& a, const Operand& b, RoundingMode m) {                        \
+    binary_into(div_op(m), a, b, &out, false);                                                                  \
+    return out;                                                                                                 \
+  }
+#define RT_BINARY(name, kernel, arg, extra, fast, node, d_self, d_other) RT_DEFINE_BINARY_##extra(name, k::kernel)
+#define RT_UNARY(name, kernel, node, d_self)                                                                    \
+  Tensor name(const Tensor& a) { return unary_into(k::kernel, a, nullptr, false); }                            \
+  Tensor& name##_(Tensor& self) { unary_into(k::kernel, self, &self, true); return self; }                    \
+  Tensor& name##_out(Tensor& out, const Tensor& a) { unary_into(k::kernel, a, &out, false); return out; }
+#include "rusttorch/op_table.def"
+#undef RT_DEFINE_BINARY_NONE
+#undef RT_DEFINE_BINARY_ALPHA
+#undef RT_DEFINE_BINARY_ROUNDING
 
 Tensor add_scalar(const Tensor& a, Scalar s) { return add(a, s); }
 Tensor mul_scalar(const Tensor& a, Scalar s) { return mul(a, s); }
-
-// ---- unary ops ----
-#define RT_DEFINE_UNARY(name, op)                                                           \
-  Tensor name(const Tensor& a) { return unary_into(op, a, nullptr, false); }                \
-  Tensor& name##_(Tensor& self) { unary_into(op, self, &self, true); return self; }        \
-  Tensor& name##_out(Tensor& out, const Tensor& a) { unary_into(op, a, &out, false); return out; }
-RT_DEFINE_UNARY(neg, k::kNeg)
-RT_DEFINE_UNARY(abs, k::kAbs)
-RT_DEFINE_UNARY(sign, k::kSign)
-RT_DEFINE_UNARY(exp, k::kExp)
-RT_DEFINE_UNARY(log, k::kLog)
-RT_DEFINE_UNARY(sqrt, k::kSqrt)
-RT_DEFINE_UNARY(rsqrt, k::kRsqrt)
-RT_DEFINE_UNARY(logical_not, k::kLogicalNot)
-RT_DEFINE_UNARY(bitwise_not, k::kBitNot)
-#undef RT_DEFINE_UNARY
 
 // ---- clamp ----
 namespace {

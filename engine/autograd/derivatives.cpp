@@ -81,163 +81,162 @@ Tensor& inplace(Tensor& self, const std::function<Tensor(const Tensor& old)>& op
 }
 
 // ------------------------------------------------------------------ elementwise
+namespace {
+
+// The formula language of the op table (rusttorch/op_table.def): an operand
+// is unpacked (and version-checked) only when a formula reads it.
+class Lazy {
+ public:
+  Lazy(GradContext& c, std::size_t slot, std::optional<Scalar> scalar = std::nullopt)
+      : c_(&c), slot_(slot), scalar_(scalar) {}
+  operator Operand() const { return scalar_ ? Operand(*scalar_) : Operand(c_->saved(slot_)); }  // NOLINT
+  operator Tensor() const { return c_->saved(slot_); }                                          // NOLINT
+
+ private:
+  GradContext* c_;
+  std::size_t slot_;
+  std::optional<Scalar> scalar_;
+};
+
+Tensor zeros(const Tensor& g) { return zeros_of(g); }
+Tensor scaled(const Tensor& g, Scalar s) { return s.to_double() == 1.0 ? g : mul(g, s); }
+
+const char* div_node(RoundingMode mode) { return mode == RoundingMode::None ? "DivBackward0" : "DivBackward1"; }
+Tensor div_self(const Tensor& grad, const Operand& other, RoundingMode mode) {
+  return mode == RoundingMode::None ? div(grad, other) : zeros_of(grad);
+}
+Tensor div_other(const Tensor& grad, const Operand& self, const Operand& other, RoundingMode mode) {
+  if (mode != RoundingMode::None) return zeros_of(grad);
+  return neg(div(mul(grad, self), mul(other, other)));
+}
+
+const char* pow_node(const Operand& self, const Operand& exponent) {
+  return exponent.is_scalar() ? "PowBackward0" : self.is_scalar() ? "PowBackward2" : "PowBackward1";
+}
+// d/dself self^e = e * self^(e - 1); 0 where e == 0 (no NaN from 0 * inf), as torch.
+Tensor pow_self(const Tensor& grad, const Operand& self, const Operand& exponent) {
+  const Tensor base = self.tensor();
+  if (exponent.is_scalar()) {
+    const double e = exponent.scalar().to_double();
+    return e == 0.0 ? zeros_of(grad) : mul(mul(grad, e), pow(base, Scalar(e - 1.0)));
+  }
+  const Tensor& e = exponent.tensor();
+  return mul(grad, where(eq(e, 0), Operand(0.0), Operand(mul(e, pow(base, sub(e, 1))))));
+}
+// d/de self^e = self^e * log(self); 0 where self == 0 and e >= 0, as torch.
+Tensor pow_exponent(const Tensor& grad, const Operand& self, const Operand& exponent, const Tensor& result) {
+  if (self.is_scalar())
+    return mul(grad, mul(result, Tensor::scalar_tensor(Scalar(std::log(self.scalar().to_double())), result.dtype())));
+  const Tensor& base = self.tensor();
+  const Tensor d = mul(result, log(base));
+  return mul(grad, where(logical_and(eq(base, 0), ge(exponent, 0)), Operand(0.0), Operand(d)));
+}
+
+// maximum / minimum: the gradient goes to the larger (smaller) operand, half
+// to each on a tie, to both where one is NaN, as torch.
+Tensor max_min(const Tensor& grad, const Operand& mine, const Operand& theirs, bool is_max) {
+  const Tensor half = where(eq(mine, theirs), Operand(div(grad, 2)), Operand(grad));
+  return where(is_max ? lt(mine, theirs) : gt(mine, theirs), Operand(0.0), Operand(half));
+}
+
+// Activation derivatives that take a few lines.
+Tensor gelu_derivative(const Tensor& x) {
+  const Tensor cdf = mul(add(erf(mul(x, M_SQRT1_2)), 1), 0.5);
+  const Tensor pdf = mul(exp(mul(mul(x, x), -0.5)), 0.5 * M_2_SQRTPI * M_SQRT1_2);
+  return add(cdf, mul(x, pdf));
+}
+Tensor gelu_tanh_derivative(const Tensor& x) {
+  const double beta = M_SQRT2 * M_2_SQRTPI * 0.5, kappa = 0.044715;
+  const Tensor x2 = mul(x, x);
+  const Tensor t = tanh(mul(add(x, mul(mul(x2, x), kappa)), beta));
+  const Tensor left = mul(add(t, 1), 0.5);
+  return add(left, mul(mul(mul(x, 0.5), sub(1.0, mul(t, t))), mul(add(mul(x2, 3 * kappa), 1), beta)));
+}
+Tensor mish_derivative(const Tensor& x) {
+  const Tensor ts = tanh(softplus(x));
+  return add(ts, mul(mul(x, sigmoid(x)), sub(1.0, mul(ts, ts))));
+}
+
+}  // namespace
+
 Tensor binary(int op, const Operand& a, const Operand& b, Scalar alpha, const std::function<Tensor()>& compute) {
   Tensor r = untracked(compute);
   if (!is_floating(r.dtype())) return r;
   const Tensor* ta = tensor_ptr(a);
   const Tensor* tb = tensor_ptr(b);
-  const bool alpha_one = alpha.to_double() == 1.0;
   // The formulas keep the scalar operands, never the tensors (those are saved
   // on the node): a captured tensor would keep its own graph alive from
   // inside the closure, and destroy it by recursion.
   const std::optional<Scalar> sa = a.is_scalar() ? std::optional<Scalar>(a.scalar()) : std::nullopt;
   const std::optional<Scalar> sb = b.is_scalar() ? std::optional<Scalar>(b.scalar()) : std::nullopt;
-  auto scalar_or = [](const std::optional<Scalar>& o, GradContext& c, std::size_t i) {
-    return o ? Operand(*o) : Operand(c.saved(i));
-  };
-  std::shared_ptr<FunctionNode> node;
-  switch (op) {
-    case k::kAdd:
-    case k::kSub: {
-      const bool sub = op == k::kSub;
-      node = record(sub ? "SubBackward0" : "AddBackward0", {ta, tb}, {&r}, [alpha, alpha_one, sub](GradContext& c) {
-        const Tensor& g = c.grad();
-        Tensor gb;
-        if (c.needs(1)) gb = alpha_one ? (sub ? neg(g) : g) : mul(g, sub ? Scalar(-alpha.to_double()) : alpha);
-        return Grads{g, gb};
-      });
-      break;
-    }
-    case k::kMul:
-      node = record("MulBackward0", {ta, tb}, {&r}, [sa, sb, scalar_or](GradContext& c) {
-        const Tensor& g = c.grad();
-        Tensor ga, gb;
-        if (c.needs(0)) ga = mul(g, scalar_or(sb, c, 1));
-        if (c.needs(1)) gb = mul(g, scalar_or(sa, c, 0));
-        return Grads{ga, gb};
-      });
-      break;
-    case k::kDiv:
-      node = record("DivBackward0", {ta, tb}, {&r}, [sa, sb, scalar_or](GradContext& c) {
-        const Tensor& g = c.grad();
-        Tensor ga, gb;
-        const Operand ob = scalar_or(sb, c, 1);
-        if (c.needs(0)) ga = div(g, ob);
-        if (c.needs(1)) {
-          const Operand oa = scalar_or(sa, c, 0);
-          gb = neg(div(mul(g, oa), mul(ob, ob)));
-        }
-        return Grads{ga, gb};
-      });
-      break;
-    case k::kDivTrunc:
-    case k::kDivFloor:
-      node = record("DivBackward1", {ta, tb}, {&r}, [](GradContext& c) {
-        return Grads{c.needs(0) ? zeros_of(c.grad()) : Tensor(), c.needs(1) ? zeros_of(c.grad()) : Tensor()};
-      });
-      break;
-    case k::kRemainder:
-    case k::kFmod: {
-      const bool rem = op == k::kRemainder;
-      node = record(rem ? "RemainderBackward0" : "FmodBackward0", {ta, tb}, {&r}, [sa, sb, rem, scalar_or](GradContext& c) {
-        const Tensor& g = c.grad();
-        Tensor gb;
-        if (c.needs(1)) {
-          const Operand oa = scalar_or(sa, c, 0), ob = scalar_or(sb, c, 1);
-          gb = neg(mul(g, div(oa, ob, rem ? RoundingMode::Floor : RoundingMode::Trunc)));
-        }
-        return Grads{c.needs(0) ? g : Tensor(), gb};
-      });
-      break;
-    }
-    case k::kPow:
-      node = record(sb ? "PowBackward0" : sa ? "PowBackward2" : "PowBackward1", {ta, tb}, {&r},
-                    [sa, sb](GradContext& c) {
-                      const Tensor& g = c.grad();
-                      Tensor ga, gb;
-                      if (c.needs(0)) {
-                        const Tensor base = c.saved(0);
-                        if (sb) {
-                          const double e = sb->to_double();
-                          ga = e == 0.0 ? zeros_of(g) : mul(mul(g, e), pow(base, Scalar(e - 1.0)));
-                        } else {
-                          const Tensor e = c.saved(1);
-                          // 0 where the exponent is 0 (torch: no NaN from 0 * inf)
-                          const Tensor d = mul(e, pow(base, sub(e, 1)));
-                          ga = mul(g, where(eq(e, 0), Operand(0.0), Operand(d)));
-                        }
-                      }
-                      if (c.needs(1)) {
-                        const Tensor out = c.saved(2);
-                        const Tensor lg = sa ? Tensor::scalar_tensor(Scalar(std::log(sa->to_double())), out.dtype())
-                                             : log(c.saved(0));
-                        // 0 where base == 0 and exponent >= 0, as torch
-                        Tensor d = mul(out, lg);
-                        if (!sa) d = where(logical_and(eq(c.saved(0), 0), ge(c.saved(1), 0)), Operand(0.0), Operand(d));
-                        gb = mul(g, d);
-                      }
-                      return Grads{ga, gb};
-                    });
-      break;
-    case k::kMaximum:
-    case k::kMinimum: {
-      const bool is_max = op == k::kMaximum;
-      node = record(is_max ? "MaximumBackward0" : "MinimumBackward0", {ta, tb}, {&r}, [is_max](GradContext& c) {
-        const Tensor& g = c.grad();
-        const Tensor x = c.saved(0), y = c.saved(1);
-        const Tensor half = where(eq(x, y), Operand(div(g, 2)), Operand(g));
-        Tensor ga, gb;
-        if (c.needs(0)) ga = where(is_max ? lt(x, y) : gt(x, y), Operand(0.0), Operand(half));
-        if (c.needs(1)) gb = where(is_max ? gt(x, y) : lt(x, y), Operand(0.0), Operand(half));
-        return Grads{ga, gb};
-      });
-      break;
-    }
+  // div(rounding_mode='trunc') has its own kernel and div's row (floor is floor_divide's kernel and row)
+  const RoundingMode mode = op == k::kDivTrunc ? RoundingMode::Trunc : RoundingMode::None;
+  const int row = op == k::kDivTrunc ? k::kDiv : op;
+  const char* node_name = nullptr;
+  Formula f;
+  switch (row) {
+#define RT_BINARY(name, kernel, arg, extra, fast, node, d_self, d_other)                            \
+  case k::kernel:                                                                                   \
+    node_name = [&]() -> const char* {                                                              \
+      [[maybe_unused]] const Operand self = a, other = b;                                           \
+      return node;                                                                                  \
+    }();                                                                                            \
+    f = [sa, sb, alpha, mode](GradContext& c) {                                                      \
+      [[maybe_unused]] const Lazy self(c, 0, sa), other(c, 1, sb);                                  \
+      [[maybe_unused]] const Lazy result(c, 2);                                                     \
+      [[maybe_unused]] const Tensor& grad = c.grad();                                               \
+      (void)alpha;                                                                                  \
+      (void)mode;                                                                                   \
+      return Grads{c.needs(0) ? Tensor(d_self) : Tensor(), c.needs(1) ? Tensor(d_other) : Tensor()}; \
+    };                                                                                              \
+    break;
+#include "rusttorch/op_table.def"
     default:
-      return r;  // comparisons, logical and bitwise ops: no gradient
+      break;
   }
-  // Saved operands: 0 = a, 1 = b (scalars save nothing but keep the slot), 2 = the result.
+  if (!node_name) return r;  // comparisons, logical and bitwise ops: no gradient
+  auto node = record(node_name, {ta, tb}, {&r}, std::move(f));
+  // Saved: 0 = a, 1 = b (scalars save nothing but keep the slot), 2 = the result.
   node->save(ta ? *ta : Tensor());
   node->save(tb ? *tb : Tensor());
-  if (op == k::kPow) node->save(r, true);
+  node->save(r, true);
   return r;
 }
 
 Tensor unary(int op, const Tensor& a, const k::OpParams& p, const std::function<Tensor()>& compute) {
   Tensor r = untracked(compute);
   if (!is_floating(r.dtype())) return r;
-  std::shared_ptr<FunctionNode> node;
-  auto rec = [&](const char* name, Formula f) { node = record(name, {&a}, {&r}, std::move(f)); };
+  const char* node_name = nullptr;
+  Formula f;
   switch (op) {
-    case k::kNeg: rec("NegBackward0", [](GradContext& c) { return Grads{neg(c.grad())}; }); break;
-    case k::kAbs: rec("AbsBackward0", [](GradContext& c) { return Grads{mul(c.grad(), sign(c.saved(0)))}; }); break;
-    case k::kSign: rec("SignBackward0", [](GradContext& c) { return Grads{zeros_of(c.grad())}; }); break;
-    case k::kExp: rec("ExpBackward0", [](GradContext& c) { return Grads{mul(c.grad(), c.saved(1))}; }); break;
-    case k::kLog: rec("LogBackward0", [](GradContext& c) { return Grads{div(c.grad(), c.saved(0))}; }); break;
-    case k::kSqrt:
-      rec("SqrtBackward0", [](GradContext& c) { return Grads{div(c.grad(), mul(c.saved(1), 2))}; });
-      break;
-    case k::kRsqrt:
-      rec("RsqrtBackward0", [](GradContext& c) {
-        const Tensor y = c.saved(1);
-        return Grads{mul(mul(c.grad(), mul(mul(y, y), y)), -0.5)};
-      });
-      break;
-    case k::kClamp: {
+#define RT_UNARY(name, kernel, node, d_self)                      \
+  case k::kernel:                                                 \
+    node_name = node;                                             \
+    f = [](GradContext& c) {                                      \
+      [[maybe_unused]] const Lazy self(c, 0), result(c, 1);       \
+      [[maybe_unused]] const Tensor& grad = c.grad();             \
+      return Grads{Tensor(d_self)};                               \
+    };                                                            \
+    break;
+#include "rusttorch/op_table.def"
+    case k::kClamp: {  // clamp with scalar bounds (tensor bounds compose maximum and minimum)
+      node_name = "ClampBackward1";
       const bool lo = p.has_lo, hi = p.has_hi;
       const double vlo = p.f[0], vhi = p.f[1];
-      rec("ClampBackward1", [lo, hi, vlo, vhi](GradContext& c) {
+      f = [lo, hi, vlo, vhi](GradContext& c) {
         const Tensor x = c.saved(0);
         Tensor keep;
         if (lo) keep = ge(x, vlo);
         if (hi) keep = keep.defined() ? logical_and(keep, le(x, vhi)) : le(x, vhi);
         return Grads{where(keep, Operand(c.grad()), Operand(0.0))};
-      });
+      };
       break;
     }
     default:
-      return r;
+      break;
   }
+  if (!node_name) return r;
+  auto node = record(node_name, {&a}, {&r}, std::move(f));
   node->save(a);
   node->save(r, true);
   return r;
@@ -246,163 +245,35 @@ Tensor unary(int op, const Tensor& a, const k::OpParams& p, const std::function<
 Tensor activation(int op, const Tensor& a, const k::ActParams& p, const std::function<Tensor()>& compute) {
   Tensor r = untracked(compute);
   if (!is_floating(r.dtype())) return r;
-  const double p0 = p.p[0], p1 = p.p[1], p2 = p.p[2];
-  Formula f;
-  const char* name = "";
-  // saved(0) = input, saved(1) = result
+  const double pa = p.p[0], pb = p.p[1], pc = p.p[2];
+  const char* node_name = nullptr;
+  Formula composed;
   switch (op) {
-    case k::kActRelu:
-      name = "ReluBackward0";
-      f = [](GradContext& c) { return Grads{where(gt(c.saved(1), 0), Operand(c.grad()), Operand(0.0))}; };
-      break;
-    case k::kActRelu6:
-    case k::kActHardtanh: {
-      name = op == k::kActRelu6 ? "HardtanhBackward0" : "HardtanhBackward0";
-      const double lo = op == k::kActRelu6 ? 0.0 : p0, hi = op == k::kActRelu6 ? 6.0 : p1;
-      f = [lo, hi](GradContext& c) {
-        const Tensor x = c.saved(0);
-        return Grads{where(logical_and(gt(x, lo), lt(x, hi)), Operand(c.grad()), Operand(0.0))};
-      };
-      break;
-    }
-    case k::kActLeakyRelu:
-      name = "LeakyReluBackward0";
-      f = [p0](GradContext& c) {
-        return Grads{where(gt(c.saved(0), 0), Operand(c.grad()), Operand(mul(c.grad(), p0)))};
-      };
-      break;
-    case k::kActElu:  // scale * (x > 0 ? x : alpha * expm1(x * input_scale))
-      name = "EluBackward0";
-      f = [p0, p1, p2](GradContext& c) {
-        const Tensor x = c.saved(0);
-        const Tensor neg_part = mul(c.grad(), mul(exp(mul(x, p2)), p0 * p1 * p2));
-        return Grads{where(gt(x, 0), Operand(mul(c.grad(), p1)), Operand(neg_part))};
-      };
-      break;
-    case k::kActGelu:
-      name = "GeluBackward0";
-      f = [](GradContext& c) {
-        const Tensor x = c.saved(0);
-        const Tensor cdf = mul(add(erf(mul(x, M_SQRT1_2)), 1), 0.5);
-        const Tensor pdf = mul(exp(mul(mul(x, x), -0.5)), 0.5 * M_2_SQRTPI * M_SQRT1_2);
-        return Grads{mul(c.grad(), add(cdf, mul(x, pdf)))};
-      };
-      break;
-    case k::kActGeluTanh:
-      name = "GeluBackward0";
-      f = [](GradContext& c) {
-        const double beta = M_SQRT2 * M_2_SQRTPI * 0.5, kappa = 0.044715;
-        const Tensor x = c.saved(0);
-        const Tensor x2 = mul(x, x);
-        const Tensor t = tanh(mul(add(x, mul(mul(x2, x), kappa)), beta));
-        const Tensor left = mul(add(t, 1), 0.5);
-        const Tensor right = mul(mul(mul(x, 0.5), sub(1.0, mul(t, t))), mul(add(mul(x2, 3 * kappa), 1), beta));
-        return Grads{mul(c.grad(), add(left, right))};
-      };
-      break;
-    case k::kActSilu:
-      name = "SiluBackward0";
-      f = [](GradContext& c) {
-        const Tensor x = c.saved(0);
-        const Tensor s = sigmoid(x);
-        return Grads{mul(c.grad(), mul(s, add(mul(x, sub(1.0, s)), 1)))};
-      };
-      break;
-    case k::kActMish:
-      name = "MishBackward0";
-      f = [](GradContext& c) {
-        const Tensor x = c.saved(0);
-        const Tensor ts = tanh(softplus(x));
-        return Grads{mul(c.grad(), add(ts, mul(mul(x, sigmoid(x)), sub(1.0, mul(ts, ts)))))};
-      };
-      break;
-    case k::kActSoftplus:
-      name = "SoftplusBackward0";
-      f = [p0, p1](GradContext& c) {
-        const Tensor xb = mul(c.saved(0), p0);
-        return Grads{where(gt(xb, p1), Operand(c.grad()), Operand(mul(c.grad(), sigmoid(xb))))};
-      };
-      break;
-    case k::kActSoftsign:
-      name = "SoftsignBackward0";  // torch composes it; one node here
-      f = [](GradContext& c) {
-        const Tensor d = add(abs(c.saved(0)), 1);
-        return Grads{div(c.grad(), mul(d, d))};
-      };
-      break;
-    case k::kActHardsigmoid:
-      name = "HardsigmoidBackward0";
-      f = [](GradContext& c) {
-        const Tensor x = c.saved(0);
-        return Grads{where(logical_and(gt(x, -3.0), lt(x, 3.0)), Operand(div(c.grad(), 6)), Operand(0.0))};
-      };
-      break;
-    case k::kActHardswish:
-      name = "HardswishBackward0";
-      f = [](GradContext& c) {
-        const Tensor x = c.saved(0), g = c.grad();
-        const Tensor mid = mul(g, add(div(x, 3), 0.5));
-        return Grads{where(lt(x, -3.0), Operand(0.0), Operand(where(le(x, 3.0), Operand(mid), Operand(g))))};
-      };
-      break;
-    case k::kActSigmoid:
-      name = "SigmoidBackward0";
-      f = [](GradContext& c) {
-        const Tensor y = c.saved(1);
-        return Grads{mul(c.grad(), mul(y, sub(1.0, y)))};
-      };
-      break;
-    case k::kActLogSigmoid:
-      name = "LogSigmoidBackward0";
-      f = [](GradContext& c) { return Grads{mul(c.grad(), sigmoid(neg(c.saved(0))))}; };
-      break;
-    case k::kActTanh:
-      name = "TanhBackward0";
-      f = [](GradContext& c) {
-        const Tensor y = c.saved(1);
-        return Grads{mul(c.grad(), sub(1.0, mul(y, y)))};
-      };
-      break;
-    case k::kActExpm1:
-      name = "Expm1Backward0";
-      f = [](GradContext& c) { return Grads{mul(c.grad(), add(c.saved(1), 1))}; };
-      break;
-    case k::kActLog1p:
-      name = "Log1PBackward0";
-      f = [](GradContext& c) { return Grads{div(c.grad(), add(c.saved(0), 1))}; };
-      break;
-    case k::kActLog2:
-      name = "Log2Backward0";
-      f = [](GradContext& c) { return Grads{div(c.grad(), mul(c.saved(0), M_LN2))}; };
-      break;
-    case k::kActSin:
-      name = "SinBackward0";
-      f = [](GradContext& c) { return Grads{mul(c.grad(), cos(c.saved(0)))}; };
-      break;
-    case k::kActCos:
-      name = "CosBackward0";
-      f = [](GradContext& c) { return Grads{mul(c.grad(), neg(sin(c.saved(0))))}; };
-      break;
-    case k::kActErf:
-      name = "ErfBackward0";
-      f = [](GradContext& c) {
-        const Tensor x = c.saved(0);
-        return Grads{mul(c.grad(), mul(exp(neg(mul(x, x))), M_2_SQRTPI))};
-      };
-      break;
+#define RT_ACT_DERIVATIVE(kernel, node, d_self)                          \
+  case k::kernel:                                                        \
+    node_name = node;                                                    \
+    composed = [pa, pb, pc](GradContext& c) {                            \
+      [[maybe_unused]] const Tensor x = c.saved(0), y = c.saved(1);      \
+      [[maybe_unused]] const double p0 = pa, p1 = pb, p2 = pc;           \
+      [[maybe_unused]] const Tensor& grad = c.grad();                    \
+      return Grads{Tensor(d_self)};                                      \
+    };                                                                   \
+    break;
+#include "rusttorch/op_table.def"
     default:
-      return r;
+      break;
   }
+  if (!node_name) return r;
   // Without create_graph, the one-pass kernel when the op has one; the
   // composed formula (recorded, so differentiable again) otherwise.
-  Formula fused = [op, p, composed = std::move(f)](GradContext& c) {
+  Formula fused = [op, p, composed = std::move(composed)](GradContext& c) {
     if (!is_grad_enabled()) {
       Tensor g = fused_activation_backward(op, c.saved(0), c.saved(1), c.grad(), p);
       if (g.defined()) return Grads{g};
     }
     return composed(c);
   };
-  auto node = record(name, {&a}, {&r}, std::move(fused));
+  auto node = record(node_name, {&a}, {&r}, std::move(fused));
   node->save(a);
   node->save(r, true);
   return r;

@@ -28,62 +28,39 @@ class Operand {
 
 enum class RoundingMode { None, Trunc, Floor };
 
-#define RUSTTORCH_BINARY_OP(name)                                     \
+// The binary and unary ops, declared from the op table (rusttorch/op_table.def):
+//   Tensor name(a, b); Tensor& name_(self, b); Tensor& name_out(out, a, b)
+// add and sub take alpha (a + alpha * b, a - alpha * b); div does true
+// division (integers give float) unless a rounding mode is given;
+// remainder has the divisor's sign (Python %), fmod the dividend's (C fmod);
+// maximum and minimum propagate NaN; comparisons and logical ops give bool;
+// bitwise ops take integers and bool only; exp, log, sqrt and rsqrt of
+// integers give float32, as torch.
+#define RT_DECLARE_BINARY_NONE(name)                                  \
   Tensor name(const Operand& a, const Operand& b);                    \
   Tensor& name##_(Tensor& self, const Operand& b);                    \
   Tensor& name##_out(Tensor& out, const Operand& a, const Operand& b);
-
-// a + alpha * b and a - alpha * b
-Tensor add(const Operand& a, const Operand& b, Scalar alpha = 1);
-Tensor& add_(Tensor& self, const Operand& b, Scalar alpha = 1);
-Tensor& add_out(Tensor& out, const Operand& a, const Operand& b, Scalar alpha = 1);
-Tensor sub(const Operand& a, const Operand& b, Scalar alpha = 1);
-Tensor& sub_(Tensor& self, const Operand& b, Scalar alpha = 1);
-Tensor& sub_out(Tensor& out, const Operand& a, const Operand& b, Scalar alpha = 1);
-// True division (integers give float) unless a rounding mode is given.
-Tensor div(const Operand& a, const Operand& b, RoundingMode mode = RoundingMode::None);
-Tensor& div_(Tensor& self, const Operand& b, RoundingMode mode = RoundingMode::None);
-Tensor& div_out(Tensor& out, const Operand& a, const Operand& b, RoundingMode mode = RoundingMode::None);
-RUSTTORCH_BINARY_OP(mul)
-RUSTTORCH_BINARY_OP(floor_divide)
-RUSTTORCH_BINARY_OP(remainder)   // result has the divisor's sign (Python %)
-RUSTTORCH_BINARY_OP(fmod)        // result has the dividend's sign (C fmod)
-RUSTTORCH_BINARY_OP(pow)
-RUSTTORCH_BINARY_OP(maximum)     // NaN propagates
-RUSTTORCH_BINARY_OP(minimum)
-RUSTTORCH_BINARY_OP(eq)          // comparisons give bool
-RUSTTORCH_BINARY_OP(ne)
-RUSTTORCH_BINARY_OP(lt)
-RUSTTORCH_BINARY_OP(le)
-RUSTTORCH_BINARY_OP(gt)
-RUSTTORCH_BINARY_OP(ge)
-RUSTTORCH_BINARY_OP(logical_and)
-RUSTTORCH_BINARY_OP(logical_or)
-RUSTTORCH_BINARY_OP(logical_xor)
-RUSTTORCH_BINARY_OP(bitwise_and) // integers and bool only
-RUSTTORCH_BINARY_OP(bitwise_or)
-RUSTTORCH_BINARY_OP(bitwise_xor)
-#undef RUSTTORCH_BINARY_OP
+#define RT_DECLARE_BINARY_ALPHA(name)                                                 \
+  Tensor name(const Operand& a, const Operand& b, Scalar alpha = 1);                  \
+  Tensor& name##_(Tensor& self, const Operand& b, Scalar alpha = 1);                  \
+  Tensor& name##_out(Tensor& out, const Operand& a, const Operand& b, Scalar alpha = 1);
+#define RT_DECLARE_BINARY_ROUNDING(name)                                                                  \
+  Tensor name(const Operand& a, const Operand& b, RoundingMode mode = RoundingMode::None);                \
+  Tensor& name##_(Tensor& self, const Operand& b, RoundingMode mode = RoundingMode::None);                \
+  Tensor& name##_out(Tensor& out, const Operand& a, const Operand& b, RoundingMode mode = RoundingMode::None);
+#define RT_BINARY(name, kernel, arg, extra, fast, node, d_self, d_other) RT_DECLARE_BINARY_##extra(name)
+#define RT_UNARY(name, kernel, node, d_self) \
+  Tensor name(const Tensor& a);              \
+  Tensor& name##_(Tensor& self);             \
+  Tensor& name##_out(Tensor& out, const Tensor& a);
+#include "rusttorch/op_table.def"
+#undef RT_DECLARE_BINARY_NONE
+#undef RT_DECLARE_BINARY_ALPHA
+#undef RT_DECLARE_BINARY_ROUNDING
 
 // The seed's scalar forms.
 Tensor add_scalar(const Tensor& a, Scalar s);
 Tensor mul_scalar(const Tensor& a, Scalar s);
-
-#define RUSTTORCH_UNARY_OP(name)                    \
-  Tensor name(const Tensor& a);                     \
-  Tensor& name##_(Tensor& self);                    \
-  Tensor& name##_out(Tensor& out, const Tensor& a);
-
-RUSTTORCH_UNARY_OP(neg)
-RUSTTORCH_UNARY_OP(abs)
-RUSTTORCH_UNARY_OP(sign)
-RUSTTORCH_UNARY_OP(exp)          // integer inputs give float32, as torch
-RUSTTORCH_UNARY_OP(log)
-RUSTTORCH_UNARY_OP(sqrt)
-RUSTTORCH_UNARY_OP(rsqrt)
-RUSTTORCH_UNARY_OP(logical_not)  // gives bool
-RUSTTORCH_UNARY_OP(bitwise_not)  // integers and bool only
-#undef RUSTTORCH_UNARY_OP
 
 // clamp with scalar or tensor bounds; at least one bound is required.
 Tensor clamp(const Tensor& a, const std::optional<Operand>& min, const std::optional<Operand>& max);
