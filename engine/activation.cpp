@@ -128,27 +128,17 @@ constexpr double kSeluScale = 1.0507009873554804934193349852946;
 
 }  // namespace
 
-#define RT_DEFINE_ACTIVATION(name, op, prm)                                                   \
+#define NO_PARAMS k::ActParams{}
+#define RT_DEFINE_ACT_BY_HAND(name, op, prm)
+#define RT_DEFINE_ACT_FROM_TABLE(name, op, prm)                                                 \
   Tensor name(const Tensor& a) { return act_into(op, a, nullptr, prm); }                       \
   Tensor& name##_(Tensor& self) { act_into(op, self, &self, prm); return self; }               \
   Tensor& name##_out(Tensor& out, const Tensor& a) { act_into(op, a, &out, prm); return out; }
-
-RT_DEFINE_ACTIVATION(selu, k::kActElu, params(kSeluAlpha, kSeluScale, 1.0))
-RT_DEFINE_ACTIVATION(silu, k::kActSilu, k::ActParams{})
-RT_DEFINE_ACTIVATION(mish, k::kActMish, k::ActParams{})
-RT_DEFINE_ACTIVATION(softsign, k::kActSoftsign, k::ActParams{})
-RT_DEFINE_ACTIVATION(hardsigmoid, k::kActHardsigmoid, k::ActParams{})
-RT_DEFINE_ACTIVATION(hardswish, k::kActHardswish, k::ActParams{})
-RT_DEFINE_ACTIVATION(sigmoid, k::kActSigmoid, k::ActParams{})
-RT_DEFINE_ACTIVATION(logsigmoid, k::kActLogSigmoid, k::ActParams{})
-RT_DEFINE_ACTIVATION(tanh, k::kActTanh, k::ActParams{})
-RT_DEFINE_ACTIVATION(expm1, k::kActExpm1, k::ActParams{})
-RT_DEFINE_ACTIVATION(log1p, k::kActLog1p, k::ActParams{})
-RT_DEFINE_ACTIVATION(log2, k::kActLog2, k::ActParams{})
-RT_DEFINE_ACTIVATION(sin, k::kActSin, k::ActParams{})
-RT_DEFINE_ACTIVATION(cos, k::kActCos, k::ActParams{})
-RT_DEFINE_ACTIVATION(erf, k::kActErf, k::ActParams{})
-#undef RT_DEFINE_ACTIVATION
+#define RT_ACTIVATION(name, kernel, params, defined, method) RT_DEFINE_ACT_##defined(name, k::kernel, params)
+#include "rusttorch/op_table.def"
+#undef RT_DEFINE_ACT_BY_HAND
+#undef RT_DEFINE_ACT_FROM_TABLE
+#undef NO_PARAMS
 
 // ---- relu family: integer inputs keep their dtype ----
 Tensor relu(const Tensor& a) {

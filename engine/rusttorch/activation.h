@@ -18,29 +18,12 @@
 
 namespace rusttorch {
 
-#define RUSTTORCH_ACTIVATION(name)                   \
-  Tensor name(const Tensor& a);                      \
-  Tensor& name##_(Tensor& self);                     \
+// The activations without parameters, from the op table (rusttorch/op_table.def).
+#define RT_ACTIVATION(name, kernel, params, defined, method) \
+  Tensor name(const Tensor& a);                              \
+  Tensor& name##_(Tensor& self);                             \
   Tensor& name##_out(Tensor& out, const Tensor& a);
-
-RUSTTORCH_ACTIVATION(relu)
-RUSTTORCH_ACTIVATION(relu6)
-RUSTTORCH_ACTIVATION(selu)
-RUSTTORCH_ACTIVATION(silu)
-RUSTTORCH_ACTIVATION(mish)
-RUSTTORCH_ACTIVATION(softsign)
-RUSTTORCH_ACTIVATION(hardsigmoid)
-RUSTTORCH_ACTIVATION(hardswish)
-RUSTTORCH_ACTIVATION(sigmoid)
-RUSTTORCH_ACTIVATION(logsigmoid)
-RUSTTORCH_ACTIVATION(tanh)
-RUSTTORCH_ACTIVATION(expm1)
-RUSTTORCH_ACTIVATION(log1p)
-RUSTTORCH_ACTIVATION(log2)
-RUSTTORCH_ACTIVATION(sin)
-RUSTTORCH_ACTIVATION(cos)
-RUSTTORCH_ACTIVATION(erf)
-#undef RUSTTORCH_ACTIVATION
+#include "rusttorch/op_table.def"
 
 Tensor leaky_relu(const Tensor& a, double negative_slope = 0.01);
 Tensor& leaky_relu_(Tensor& self, double negative_slope = 0.01);

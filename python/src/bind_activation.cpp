@@ -38,15 +38,10 @@ struct Unary {
 
 void bind_activation(py::module_& m) {
   namespace r = rusttorch;
-#define RT_ACT(n, method) {#n, &r::n, &r::n##_, &r::n##_out, method}
   const Unary unary[] = {
-      RT_ACT(relu, true),          RT_ACT(relu6, false),     RT_ACT(selu, false),    RT_ACT(silu, false),
-      RT_ACT(mish, false),         RT_ACT(softsign, false),  RT_ACT(hardsigmoid, false),
-      RT_ACT(hardswish, false),    RT_ACT(sigmoid, true),    RT_ACT(logsigmoid, false), RT_ACT(tanh, true),
-      RT_ACT(expm1, true),         RT_ACT(log1p, true),      RT_ACT(log2, true),     RT_ACT(sin, true),
-      RT_ACT(cos, true),           RT_ACT(erf, true),
+#define RT_ACTIVATION(name, kernel, params, defined, method) {#name, &r::name, &r::name##_, &r::name##_out, method},
+#include "rusttorch/op_table.def"
   };
-#undef RT_ACT
   for (const Unary& u : unary) {
     const Fn f = u.f;
     const FnIn fi = u.fi;

@@ -118,31 +118,16 @@ struct BinDef {
   bool float_only_fast;
   bool writes_bool;
 };
+#define RT_FAST_ANY false
+#define RT_FAST_FLOAT true
 const BinDef kBin[kNumBinOps] = {
-    {"add", "other", k::kAdd, false, false},
-    {"sub", "other", k::kSub, false, false},
-    {"mul", "other", k::kMul, false, false},
-    {"div", "other", k::kDiv, true, false},
-    {"floor_divide", "other", k::kDivFloor, true, false},
-    {"remainder", "other", k::kRemainder, true, false},
-    {"fmod", "other", k::kFmod, true, false},
-    {"pow", "exponent", k::kPow, true, false},
-    {"maximum", "other", k::kMaximum, false, false},
-    {"minimum", "other", k::kMinimum, false, false},
-    {"eq", "other", k::kEq, false, true},
-    {"ne", "other", k::kNe, false, true},
-    {"lt", "other", k::kLt, false, true},
-    {"le", "other", k::kLe, false, true},
-    {"gt", "other", k::kGt, false, true},
-    {"ge", "other", k::kGe, false, true},
-    {"logical_and", "other", k::kLogicalAnd, false, true},
-    {"logical_or", "other", k::kLogicalOr, false, true},
-    {"logical_xor", "other", k::kLogicalXor, false, true},
-    {"bitwise_and", "other", k::kBitAnd, false, false},
-    {"bitwise_or", "other", k::kBitOr, false, false},
-    {"bitwise_xor", "other", k::kBitXor, false, false},
+#define RT_BINARY(name, kernel, arg, extra, fast, node, d_self, d_other) \
+  {#name, #arg, k::kernel, RT_FAST_##fast, k::binary_writes_bool(k::kernel)},
+#include "rusttorch/op_table.def"
     {"matmul", "other", -1, false, false},
 };
+#undef RT_FAST_ANY
+#undef RT_FAST_FLOAT
 
 struct Extra {
   Scalar alpha{1};
@@ -150,32 +135,19 @@ struct Extra {
   RoundingMode mode = RoundingMode::None;
 };
 
+// The engine call of each op, with its extra argument (alpha, rounding mode) when it has one.
+#define RT_CALL_NONE(f, ...) f(__VA_ARGS__)
+#define RT_CALL_ALPHA(f, ...) f(__VA_ARGS__, x.alpha)
+#define RT_CALL_ROUNDING(f, ...) f(__VA_ARGS__, x.mode)
+
 Tensor engine_binary(int op, const Operand& a, const Operand& b, const Extra& x) {
   namespace r = rusttorch;
   switch (op) {
-    case kAdd: return r::add(a, b, x.alpha);
-    case kSub: return r::sub(a, b, x.alpha);
-    case kMul: return r::mul(a, b);
-    case kDiv: return r::div(a, b, x.mode);
-    case kFloorDiv: return r::floor_divide(a, b);
-    case kRemainder: return r::remainder(a, b);
-    case kFmod: return r::fmod(a, b);
-    case kPow: return r::pow(a, b);
-    case kMaximum: return r::maximum(a, b);
-    case kMinimum: return r::minimum(a, b);
-    case kEq: return r::eq(a, b);
-    case kNe: return r::ne(a, b);
-    case kLt: return r::lt(a, b);
-    case kLe: return r::le(a, b);
-    case kGt: return r::gt(a, b);
-    case kGe: return r::ge(a, b);
-    case kLogicalAnd: return r::logical_and(a, b);
-    case kLogicalOr: return r::logical_or(a, b);
-    case kLogicalXor: return r::logical_xor(a, b);
-    case kBitAnd: return r::bitwise_and(a, b);
-    case kBitOr: return r::bitwise_or(a, b);
-    case kBitXor: return r::bitwise_xor(a, b);
-    case kMatmul:
+#define RT_BINARY(name, kernel, arg, extra, fast, node, d_self, d_other) \
+  case op_##name:                                                         \
+    return RT_CALL_##extra(r::name, a, b);
+#include "rusttorch/op_table.def"
+    case op_matmul:
       if (!matmul_fn) throw r::Error("matmul is not available in this build");
       if (a.is_scalar() || b.is_scalar()) throw r::TypeError("matmul(): both arguments must be tensors");
       return matmul_fn(a.tensor(), b.tensor());
@@ -186,29 +158,12 @@ Tensor engine_binary(int op, const Operand& a, const Operand& b, const Extra& x)
 void engine_binary_out(int op, Tensor& out, const Operand& a, const Operand& b, const Extra& x) {
   namespace r = rusttorch;
   switch (op) {
-    case kAdd: r::add_out(out, a, b, x.alpha); return;
-    case kSub: r::sub_out(out, a, b, x.alpha); return;
-    case kMul: r::mul_out(out, a, b); return;
-    case kDiv: r::div_out(out, a, b, x.mode); return;
-    case kFloorDiv: r::floor_divide_out(out, a, b); return;
-    case kRemainder: r::remainder_out(out, a, b); return;
-    case kFmod: r::fmod_out(out, a, b); return;
-    case kPow: r::pow_out(out, a, b); return;
-    case kMaximum: r::maximum_out(out, a, b); return;
-    case kMinimum: r::minimum_out(out, a, b); return;
-    case kEq: r::eq_out(out, a, b); return;
-    case kNe: r::ne_out(out, a, b); return;
-    case kLt: r::lt_out(out, a, b); return;
-    case kLe: r::le_out(out, a, b); return;
-    case kGt: r::gt_out(out, a, b); return;
-    case kGe: r::ge_out(out, a, b); return;
-    case kLogicalAnd: r::logical_and_out(out, a, b); return;
-    case kLogicalOr: r::logical_or_out(out, a, b); return;
-    case kLogicalXor: r::logical_xor_out(out, a, b); return;
-    case kBitAnd: r::bitwise_and_out(out, a, b); return;
-    case kBitOr: r::bitwise_or_out(out, a, b); return;
-    case kBitXor: r::bitwise_xor_out(out, a, b); return;
-    case kMatmul: {
+#define RT_BINARY(name, kernel, arg, extra, fast, node, d_self, d_other) \
+  case op_##name:                                                         \
+    RT_CALL_##extra(r::name##_out, out, a, b);                            \
+    return;
+#include "rusttorch/op_table.def"
+    case op_matmul: {
       const Tensor res = engine_binary(op, a, b, x);
       if (out.shape() != res.shape()) {
         if (out.numel() != 0)
@@ -226,29 +181,12 @@ void engine_binary_out(int op, Tensor& out, const Operand& a, const Operand& b, 
 void engine_binary_inplace(int op, Tensor& self, const Operand& b, const Extra& x) {
   namespace r = rusttorch;
   switch (op) {
-    case kAdd: r::add_(self, b, x.alpha); return;
-    case kSub: r::sub_(self, b, x.alpha); return;
-    case kMul: r::mul_(self, b); return;
-    case kDiv: r::div_(self, b, x.mode); return;
-    case kFloorDiv: r::floor_divide_(self, b); return;
-    case kRemainder: r::remainder_(self, b); return;
-    case kFmod: r::fmod_(self, b); return;
-    case kPow: r::pow_(self, b); return;
-    case kMaximum: r::maximum_(self, b); return;
-    case kMinimum: r::minimum_(self, b); return;
-    case kEq: r::eq_(self, b); return;
-    case kNe: r::ne_(self, b); return;
-    case kLt: r::lt_(self, b); return;
-    case kLe: r::le_(self, b); return;
-    case kGt: r::gt_(self, b); return;
-    case kGe: r::ge_(self, b); return;
-    case kLogicalAnd: r::logical_and_(self, b); return;
-    case kLogicalOr: r::logical_or_(self, b); return;
-    case kLogicalXor: r::logical_xor_(self, b); return;
-    case kBitAnd: r::bitwise_and_(self, b); return;
-    case kBitOr: r::bitwise_or_(self, b); return;
-    case kBitXor: r::bitwise_xor_(self, b); return;
-    case kMatmul: throw r::Error("In-place matmul is not supported. Use 'out=' instead.");
+#define RT_BINARY(name, kernel, arg, extra, fast, node, d_self, d_other) \
+  case op_##name:                                                         \
+    RT_CALL_##extra(r::name##_, self, b);                                 \
+    return;
+#include "rusttorch/op_table.def"
+    case op_matmul: throw r::Error("In-place matmul is not supported. Use 'out=' instead.");
   }
   throw r::Error("unknown binary op");
 }
@@ -285,7 +223,7 @@ k::BinaryFn fast_fn(int op, DType dt) {
   const BinDef& d = kBin[op];
   if (d.kop < 0) return nullptr;
   if (d.float_only_fast && !rusttorch::is_floating(dt)) return nullptr;
-  if (dt == DType::Bool && op == kSub) return nullptr;  // the engine's error
+  if (dt == DType::Bool && op == op_sub) return nullptr;  // the engine's error
   return rusttorch::detail::active_kernels().binary[d.kop][static_cast<int>(dt)];
 }
 
@@ -348,7 +286,7 @@ bool is_bool(const Opnd& o) { return o.t ? o.t->dtype() == DType::Bool : o.s.kin
 // torch checks the engine does not make (yet): any bool operand of a
 // subtraction, and a bool alpha for a non-bool result.
 void check_torch_rules(int op, const Opnd& a, const Opnd& b, const Extra& x) {
-  if (op == kSub && (is_bool(a) || is_bool(b))) {
+  if (op == op_sub && (is_bool(a) || is_bool(b))) {
     if (is_bool(a) && is_bool(b) && a.t && b.t)
       throw rusttorch::Error("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
                              "`logical_xor()` operator instead.");
@@ -363,14 +301,14 @@ PyObject* binary_result(int op, const Opnd& a_in, const Opnd& b, const Extra& x,
   const Opnd* pa = &a_in;
   Opnd wrapped;
   if (!a_in.t && !b.t) {  // add(1, 2): torch makes the first number a tensor of its default dtype
-    if (op == kMatmul) throw rusttorch::TypeError(std::string(fn) + "(): arguments must be tensors");
+    if (op == op_matmul) throw rusttorch::TypeError(std::string(fn) + "(): arguments must be tensors");
     wrapped.held = Tensor::scalar_tensor(a_in.s);
     wrapped.t = &*wrapped.held;
     pa = &wrapped;
   }
   const Opnd& a = *pa;
   check_torch_rules(op, a, b, x);
-  if (op == kPow && a.t && a.t->dtype() == DType::Bool && !b.t && b.s.kind() == Scalar::Kind::Bool && !out_obj) {
+  if (op == op_pow && a.t && a.t->dtype() == DType::Bool && !b.t && b.s.kind() == Scalar::Kind::Bool && !out_obj) {
     // torch special-cases the exponents 0 and 1 (the engine has no bool pow kernel)
     return wrap(b.s.to_bool() ? a.t->clone() : Tensor::ones(a.t->shape(), DType::Bool));
   }
@@ -378,8 +316,8 @@ PyObject* binary_result(int op, const Opnd& a_in, const Opnd& b, const Extra& x,
     if (PyObject* r = try_fast(op, a, b)) return r;
   const Operand oa = a.operand(), ob = b.operand();
   // (matmul_fn, called inside, releases nothing itself.)
-  const Cost cost = op == kMatmul ? Cost::Product : Cost::Memory;
-  const int64_t n = op == kMatmul ? numel_of(a) + numel_of(b) : std::max(numel_of(a), numel_of(b));
+  const Cost cost = op == op_matmul ? Cost::Product : Cost::Memory;
+  const int64_t n = op == op_matmul ? numel_of(a) + numel_of(b) : std::max(numel_of(a), numel_of(b));
   if (out_obj) {
     Tensor out = out_tensor(out_obj, fn);
     without_gil(cost, n, [&] { engine_binary_out(op, out, oa, ob, x); });
@@ -402,16 +340,24 @@ void inplace_apply(int op, PyObject* self, const Opnd& b, const Extra& x) {
   modify_without_gil(Cost::Memory, self, [&](Tensor& t) { engine_binary_inplace(op, t, ob, x); });
 }
 
+// The op's extra argument (the op table's `extra` column).
+enum class ExtraKind { NONE, ALPHA, ROUNDING };
+const ExtraKind kExtraKind[kNumBinOps] = {
+#define RT_BINARY(name, kernel, arg, extra, fast, node, d_self, d_other) ExtraKind::extra,
+#include "rusttorch/op_table.def"
+    ExtraKind::NONE,  // matmul
+};
+
 Extra parse_extra(int op, PyObject* v, const char* fn) {
   Extra x;
   if (!v || v == Py_None) return x;
-  if (op == kAdd || op == kSub) {
+  if (kExtraKind[op] == ExtraKind::ALPHA) {
     if (!to_scalar(v, &x.alpha)) {
       PyErr_Format(PyExc_TypeError, "%s(): argument 'alpha' must be Number, not %s", fn, Py_TYPE(v)->tp_name);
       throw python_error();
     }
     x.has_alpha = true;
-  } else if (op == kDiv) {
+  } else if (kExtraKind[op] == ExtraKind::ROUNDING) {
     const char* m = PyUnicode_Check(v) ? PyUnicode_AsUTF8(v) : nullptr;
     if (m && std::strcmp(m, "trunc") == 0) x.mode = RoundingMode::Trunc;
     else if (m && std::strcmp(m, "floor") == 0) x.mode = RoundingMode::Floor;
@@ -425,7 +371,9 @@ Extra parse_extra(int op, PyObject* v, const char* fn) {
   return x;
 }
 
-const char* extra_name(int op) { return op == kAdd || op == kSub ? "alpha" : op == kDiv ? "rounding_mode" : nullptr; }
+const char* extra_name(int op) {
+  return kExtraKind[op] == ExtraKind::ALPHA ? "alpha" : kExtraKind[op] == ExtraKind::ROUNDING ? "rounding_mode" : nullptr;
+}
 
 // rusttorch.<op>(input, other, *, [alpha=1 | rounding_mode=None,] out=None)
 template <int OP>
@@ -484,53 +432,39 @@ PyObject* method_inplace(PyObject* self, PyObject* const* args, Py_ssize_t nargs
 }
 
 // ------------------------------------------------------------------ unary ops
-const char* const kUnName[kNumUnOps] = {"neg", "abs", "sign", "exp", "log", "sqrt", "rsqrt", "logical_not",
-                                        "bitwise_not"};
+const char* const kUnName[kNumUnOps] = {
+#define RT_UNARY(name, kernel, node, d_self) #name,
+#include "rusttorch/op_table.def"
+};
 
 Tensor engine_unary(int op, const Tensor& a) {
-  namespace r = rusttorch;
   switch (op) {
-    case kNeg: return r::neg(a);
-    case kAbs: return r::abs(a);
-    case kSign: return r::sign(a);
-    case kExp: return r::exp(a);
-    case kLog: return r::log(a);
-    case kSqrt: return r::sqrt(a);
-    case kRsqrt: return r::rsqrt(a);
-    case kLogicalNot: return r::logical_not(a);
-    case kBitNot: return r::bitwise_not(a);
+#define RT_UNARY(name, kernel, node, d_self) \
+  case op_##name:                            \
+    return rusttorch::name(a);
+#include "rusttorch/op_table.def"
   }
-  throw r::Error("unknown unary op");
+  throw rusttorch::Error("unknown unary op");
 }
 void engine_unary_out(int op, Tensor& out, const Tensor& a) {
-  namespace r = rusttorch;
   switch (op) {
-    case kNeg: r::neg_out(out, a); return;
-    case kAbs: r::abs_out(out, a); return;
-    case kSign: r::sign_out(out, a); return;
-    case kExp: r::exp_out(out, a); return;
-    case kLog: r::log_out(out, a); return;
-    case kSqrt: r::sqrt_out(out, a); return;
-    case kRsqrt: r::rsqrt_out(out, a); return;
-    case kLogicalNot: r::logical_not_out(out, a); return;
-    case kBitNot: r::bitwise_not_out(out, a); return;
+#define RT_UNARY(name, kernel, node, d_self) \
+  case op_##name:                            \
+    rusttorch::name##_out(out, a);           \
+    return;
+#include "rusttorch/op_table.def"
   }
-  throw r::Error("unknown unary op");
+  throw rusttorch::Error("unknown unary op");
 }
 void engine_unary_inplace(int op, Tensor& a) {
-  namespace r = rusttorch;
   switch (op) {
-    case kNeg: r::neg_(a); return;
-    case kAbs: r::abs_(a); return;
-    case kSign: r::sign_(a); return;
-    case kExp: r::exp_(a); return;
-    case kLog: r::log_(a); return;
-    case kSqrt: r::sqrt_(a); return;
-    case kRsqrt: r::rsqrt_(a); return;
-    case kLogicalNot: r::logical_not_(a); return;
-    case kBitNot: r::bitwise_not_(a); return;
+#define RT_UNARY(name, kernel, node, d_self) \
+  case op_##name:                            \
+    rusttorch::name##_(a);                   \
+    return;
+#include "rusttorch/op_table.def"
   }
-  throw r::Error("unknown unary op");
+  throw rusttorch::Error("unknown unary op");
 }
 
 // Writes op(a) into out_obj (a must be owned when the GIL may be released).
@@ -700,29 +634,23 @@ PyObject* method_where(PyObject* self, PyObject* const* args, Py_ssize_t nargs, 
   {name, RT_FN(method_unary<OP>), METH_NOARGS, nullptr},            \
   {name "_", RT_FN(method_unary_inplace<OP>), METH_NOARGS, nullptr},
 
-#define RT_ALL_BINARY(X)                                                                          \
-  X("add", kAdd) X("sub", kSub) X("subtract", kSub) X("mul", kMul) X("multiply", kMul)            \
-  X("div", kDiv) X("divide", kDiv) X("true_divide", kDiv) X("floor_divide", kFloorDiv)            \
-  X("remainder", kRemainder) X("fmod", kFmod) X("pow", kPow) X("maximum", kMaximum)               \
-  X("minimum", kMinimum) X("eq", kEq) X("ne", kNe) X("not_equal", kNe) X("lt", kLt) X("less", kLt) \
-  X("le", kLe) X("less_equal", kLe) X("gt", kGt) X("greater", kGt) X("ge", kGe)                   \
-  X("greater_equal", kGe) X("logical_and", kLogicalAnd) X("logical_or", kLogicalOr)               \
-  X("logical_xor", kLogicalXor) X("bitwise_and", kBitAnd) X("bitwise_or", kBitOr)                 \
-  X("bitwise_xor", kBitXor)
-#define RT_ALL_UNARY(X)                                                                            \
-  X("neg", kNeg) X("negative", kNeg) X("abs", kAbs) X("absolute", kAbs) X("sign", kSign)          \
-  X("exp", kExp) X("log", kLog) X("sqrt", kSqrt) X("rsqrt", kRsqrt) X("logical_not", kLogicalNot) \
-  X("bitwise_not", kBitNot)
-
 PyMethodDef g_functions[] = {
-    RT_ALL_BINARY(RT_BIN_FUNCS) RT_ALL_UNARY(RT_UN_FUNCS)
+#define RT_BINARY(name, kernel, arg, extra, fast, node, d_self, d_other) RT_BIN_FUNCS(#name, op_##name)
+#define RT_BINARY_ALIAS(alias, name) RT_BIN_FUNCS(#alias, op_##name)
+#define RT_UNARY(name, kernel, node, d_self) RT_UN_FUNCS(#name, op_##name)
+#define RT_UNARY_ALIAS(alias, name) RT_UN_FUNCS(#alias, op_##name)
+#include "rusttorch/op_table.def"
     {"clamp", RT_FN(func_clamp), RT_FAST, nullptr},
     {"clip", RT_FN(func_clamp), RT_FAST, nullptr},
     {"where", RT_FN(func_where), RT_FAST, nullptr},
     {nullptr, nullptr, 0, nullptr}};
 
 PyMethodDef g_methods[] = {
-    RT_ALL_BINARY(RT_BIN_METHODS) RT_ALL_UNARY(RT_UN_METHODS)
+#define RT_BINARY(name, kernel, arg, extra, fast, node, d_self, d_other) RT_BIN_METHODS(#name, op_##name)
+#define RT_BINARY_ALIAS(alias, name) RT_BIN_METHODS(#alias, op_##name)
+#define RT_UNARY(name, kernel, node, d_self) RT_UN_METHODS(#name, op_##name)
+#define RT_UNARY_ALIAS(alias, name) RT_UN_METHODS(#alias, op_##name)
+#include "rusttorch/op_table.def"
     {"clamp", RT_FN(method_clamp), RT_FAST, nullptr},
     {"clamp_", RT_FN(method_clamp_), RT_FAST, nullptr},
     {"clip", RT_FN(method_clamp), RT_FAST, nullptr},
@@ -737,7 +665,7 @@ PyObject* nb_binary(int op, PyObject* a, PyObject* b) {
   RTPY_TRY
   Opnd oa, ob;
   if (!to_opnd(a, oa) || !to_opnd(b, ob)) Py_RETURN_NOTIMPLEMENTED;
-  if (op == kMatmul && (!matmul_fn || !oa.t || !ob.t)) Py_RETURN_NOTIMPLEMENTED;
+  if (op == op_matmul && (!matmul_fn || !oa.t || !ob.t)) Py_RETURN_NOTIMPLEMENTED;
   return binary_result(op, oa, ob, Extra{}, nullptr, kBin[op].name);
   RTPY_CATCH(nullptr)
 }
@@ -745,7 +673,7 @@ PyObject* nb_binary(int op, PyObject* a, PyObject* b) {
 PyObject* nb_inplace(int op, PyObject* a, PyObject* b) {
   RTPY_TRY
   Opnd ob;
-  if (!is_tensor(a) || op == kMatmul || !to_opnd(b, ob)) Py_RETURN_NOTIMPLEMENTED;
+  if (!is_tensor(a) || op == op_matmul || !to_opnd(b, ob)) Py_RETURN_NOTIMPLEMENTED;
   inplace_apply(op, a, ob, Extra{});
   Py_INCREF(a);
   return a;
@@ -754,7 +682,7 @@ PyObject* nb_inplace(int op, PyObject* a, PyObject* b) {
 
 PyObject* nb_unary(int op, PyObject* a) {
   RTPY_TRY
-  if (op == kBitNot && rusttorch::is_floating(tensor_of(a).dtype())) {
+  if (op == op_bitwise_not && rusttorch::is_floating(tensor_of(a).dtype())) {
     PyErr_SetString(PyExc_TypeError, "~ (operator.invert) is only implemented on integer and Boolean-type tensors");
     return nullptr;
   }
@@ -766,14 +694,14 @@ PyObject* richcompare(PyObject* a, PyObject* b, int cmp) {
   RTPY_TRY
   Opnd oa, ob;
   if (!to_opnd(a, oa) || !to_opnd(b, ob)) Py_RETURN_NOTIMPLEMENTED;
-  int op = kEq;
+  int op = op_eq;
   switch (cmp) {
-    case Py_EQ: op = kEq; break;
-    case Py_NE: op = kNe; break;
-    case Py_LT: op = kLt; break;
-    case Py_LE: op = kLe; break;
-    case Py_GT: op = kGt; break;
-    case Py_GE: op = kGe; break;
+    case Py_EQ: op = op_eq; break;
+    case Py_NE: op = op_ne; break;
+    case Py_LT: op = op_lt; break;
+    case Py_LE: op = op_le; break;
+    case Py_GT: op = op_gt; break;
+    case Py_GE: op = op_ge; break;
   }
   return binary_result(op, oa, ob, Extra{}, nullptr, kBin[op].name);
   RTPY_CATCH(nullptr)

@@ -110,13 +110,18 @@ bool init_convert(PyObject* module);       // convert.cpp (dtype objects, Size)
 bool init_fast_ops(PyObject* module);      // ops_fast.cpp (elementwise functions and methods)
 PyMethodDef* fast_tensor_methods();        // ops_fast.cpp, terminated by a null entry
 
-// Binary operations the fast paths know (ops_fast.cpp).
+// The ops of the fast paths (ops_fast.cpp), from the op table: op_<name>.
 enum BinOp : int {
-  kAdd, kSub, kMul, kDiv, kFloorDiv, kRemainder, kFmod, kPow, kMaximum, kMinimum,
-  kEq, kNe, kLt, kLe, kGt, kGe, kLogicalAnd, kLogicalOr, kLogicalXor, kBitAnd, kBitOr, kBitXor,
-  kMatmul, kNumBinOps
+#define RT_BINARY(name, kernel, arg, extra, fast, node, d_self, d_other) op_##name,
+#include "rusttorch/op_table.def"
+  op_matmul,
+  kNumBinOps
 };
-enum UnOp : int { kNeg, kAbs, kSign, kExp, kLog, kSqrt, kRsqrt, kLogicalNot, kBitNot, kNumUnOps };
+enum UnOp : int {
+#define RT_UNARY(name, kernel, node, d_self) op_##name,
+#include "rusttorch/op_table.def"
+  kNumUnOps
+};
 
 // Number protocol (ops_fast.cpp), used by the Tensor type's slots.
 PyObject* nb_binary(int op, PyObject* a, PyObject* b);

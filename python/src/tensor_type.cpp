@@ -394,14 +394,14 @@ PyObject* slot_power(PyObject* a, PyObject* b, PyObject* mod) {
     PyErr_SetString(PyExc_TypeError, "pow() with a modulus is not supported for tensors");
     return nullptr;
   }
-  return nb_binary(kPow, a, b);
+  return nb_binary(op_pow, a, b);
 }
 PyObject* slot_inplace_power(PyObject* a, PyObject* b, PyObject* mod) {
   if (mod != Py_None) {
     PyErr_SetString(PyExc_TypeError, "pow() with a modulus is not supported for tensors");
     return nullptr;
   }
-  return nb_inplace(kPow, a, b);
+  return nb_inplace(op_pow, a, b);
 }
 
 PyObject* slot_positive(PyObject* self) {
@@ -535,31 +535,31 @@ bool init_tensor_type(PyObject* module) {
       {Py_tp_members, tensor_members},
       {Py_tp_methods, nullptr},  // filled below
       {Py_tp_doc, const_cast<char*>("A strided n-dimensional array on the CPU (rusttorch)")},
-      SLOT(Py_nb_add, slot_binary<kAdd>),
-      SLOT(Py_nb_subtract, slot_binary<kSub>),
-      SLOT(Py_nb_multiply, slot_binary<kMul>),
-      SLOT(Py_nb_true_divide, slot_binary<kDiv>),
-      SLOT(Py_nb_floor_divide, slot_binary<kFloorDiv>),
-      SLOT(Py_nb_remainder, slot_binary<kRemainder>),
+      SLOT(Py_nb_add, slot_binary<op_add>),
+      SLOT(Py_nb_subtract, slot_binary<op_sub>),
+      SLOT(Py_nb_multiply, slot_binary<op_mul>),
+      SLOT(Py_nb_true_divide, slot_binary<op_div>),
+      SLOT(Py_nb_floor_divide, slot_binary<op_floor_divide>),
+      SLOT(Py_nb_remainder, slot_binary<op_remainder>),
       SLOT(Py_nb_power, slot_power),
-      SLOT(Py_nb_matrix_multiply, slot_binary<kMatmul>),
-      SLOT(Py_nb_and, slot_binary<kBitAnd>),
-      SLOT(Py_nb_or, slot_binary<kBitOr>),
-      SLOT(Py_nb_xor, slot_binary<kBitXor>),
-      SLOT(Py_nb_inplace_add, slot_inplace<kAdd>),
-      SLOT(Py_nb_inplace_subtract, slot_inplace<kSub>),
-      SLOT(Py_nb_inplace_multiply, slot_inplace<kMul>),
-      SLOT(Py_nb_inplace_true_divide, slot_inplace<kDiv>),
-      SLOT(Py_nb_inplace_floor_divide, slot_inplace<kFloorDiv>),
-      SLOT(Py_nb_inplace_remainder, slot_inplace<kRemainder>),
+      SLOT(Py_nb_matrix_multiply, slot_binary<op_matmul>),
+      SLOT(Py_nb_and, slot_binary<op_bitwise_and>),
+      SLOT(Py_nb_or, slot_binary<op_bitwise_or>),
+      SLOT(Py_nb_xor, slot_binary<op_bitwise_xor>),
+      SLOT(Py_nb_inplace_add, slot_inplace<op_add>),
+      SLOT(Py_nb_inplace_subtract, slot_inplace<op_sub>),
+      SLOT(Py_nb_inplace_multiply, slot_inplace<op_mul>),
+      SLOT(Py_nb_inplace_true_divide, slot_inplace<op_div>),
+      SLOT(Py_nb_inplace_floor_divide, slot_inplace<op_floor_divide>),
+      SLOT(Py_nb_inplace_remainder, slot_inplace<op_remainder>),
       SLOT(Py_nb_inplace_power, slot_inplace_power),
-      SLOT(Py_nb_inplace_and, slot_inplace<kBitAnd>),
-      SLOT(Py_nb_inplace_or, slot_inplace<kBitOr>),
-      SLOT(Py_nb_inplace_xor, slot_inplace<kBitXor>),
-      SLOT(Py_nb_negative, slot_unary<kNeg>),
+      SLOT(Py_nb_inplace_and, slot_inplace<op_bitwise_and>),
+      SLOT(Py_nb_inplace_or, slot_inplace<op_bitwise_or>),
+      SLOT(Py_nb_inplace_xor, slot_inplace<op_bitwise_xor>),
+      SLOT(Py_nb_negative, slot_unary<op_neg>),
       SLOT(Py_nb_positive, slot_positive),
-      SLOT(Py_nb_absolute, slot_unary<kAbs>),
-      SLOT(Py_nb_invert, slot_unary<kBitNot>),
+      SLOT(Py_nb_absolute, slot_unary<op_abs>),
+      SLOT(Py_nb_invert, slot_unary<op_bitwise_not>),
       SLOT(Py_nb_bool, slot_bool),
       SLOT(Py_nb_int, slot_int),
       SLOT(Py_nb_float, slot_float),
