@@ -420,16 +420,52 @@ Tensor norm(const Tensor& a, double p, const std::vector<int64_t>& dims, bool ke
   return r;
 }
 
+namespace {
+// The gradient of cumsum (prod = false) or cumprod along `dim`, in double, by
+// one backward pass per line: cumsum's is the reverse cumulative sum of g;
+// cumprod's is E_i * S_i with E_i = x_0 ... x_(i-1) and
+// S_i = g_i + x_(i+1) S_(i+1), exact with zeros (no division by x).
+Tensor scan_backward(const Tensor& g, const Tensor& x, int64_t dim, bool prod) {
+  NoGradGuard no_grad;
+  const int64_t last = std::max<int64_t>(x.ndim(), 1) - 1;
+  const Tensor gt = g.to(DType::Float64).transpose(dim, last).contiguous();
+  const Tensor xt = x.to(DType::Float64).transpose(dim, last).contiguous();
+  Tensor out = Tensor::empty(gt.shape(), DType::Float64);
+  const int64_t n = x.ndim() == 0 ? 1 : gt.size(-1);
+  const int64_t rows = n == 0 ? 0 : gt.numel() / n;
+  const double* gp = gt.data<double>();
+  const double* xp = xt.data<double>();
+  double* op = out.data<double>();
+  for (int64_t r = 0; r < rows; ++r, gp += n, xp += n, op += n) {
+    double acc = 0;
+    for (int64_t i = n - 1; i >= 0; --i) {
+      acc = prod ? gp[i] + (i + 1 < n ? xp[i + 1] * acc : 0.0) : acc + gp[i];
+      op[i] = acc;
+    }
+    if (prod) {
+      double e = 1;
+      for (int64_t i = 0; i < n; ++i) {
+        op[i] *= e;
+        e *= xp[i];
+      }
+    }
+  }
+  return out.transpose(dim, last).to(x.dtype());
+}
+}  // namespace
+
 Tensor scan(const Tensor& a, int64_t dim, bool prod, const std::function<Tensor()>& compute) {
   Tensor r = untracked(compute);
   if (!is_floating(r.dtype())) return r;
   auto node = record(prod ? "CumprodBackward0" : "CumsumBackward0", {&a}, {&r}, [dim, prod](GradContext& c) {
-    // Reverse cumulative sum: total - inclusive prefix + own term.
+    if (!is_grad_enabled()) return Grads{scan_backward(c.grad(), c.saved(0), dim, prod)};
+    // create_graph: recorded ops. Reverse cumulative sum: total - inclusive prefix + own term.
     auto rev_cumsum = [dim](const Tensor& t) { return add(sub(sum(t, DimList(dim), true), cumsum(t, dim)), t); };
     if (!prod) return Grads{rev_cumsum(c.grad())};
     const Tensor x = c.saved(0);
     if (any(eq(x, 0), std::nullopt, false).item().to_bool())
-      throw Error("rusttorch: the gradient of cumprod of an input with zeros is not implemented yet");
+      throw Error("rusttorch: the double backward (create_graph=True) of cumprod of an input with zeros is not "
+                  "implemented yet");
     return Grads{div(rev_cumsum(mul(c.grad(), c.saved(1))), x)};
   });
   node->save(a);

@@ -174,6 +174,26 @@ def test_prod_with_zeros():
             np.testing.assert_allclose(r.grad.numpy(), t.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
+def test_cumprod_with_zeros_and_long_cumsum():
+    a = np.random.default_rng(12).standard_normal((3, 6))
+    a[0, 2] = 0.0
+    a[1, 1] = a[1, 4] = 0.0
+    a[2, 5] = 0.0
+    for dim in (0, 1, -1):
+        r, t = rt.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+        w = np.random.default_rng(dim + 5).standard_normal(a.shape)
+        (r.cumprod(dim) * rt.tensor(w)).sum().backward()
+        (t.cumprod(dim) * torch.tensor(w)).sum().backward()
+        np.testing.assert_allclose(r.grad.numpy(), t.grad.numpy(), rtol=1e-12, atol=1e-12)
+    # float32 over a long dim: the reverse sum accumulates in double, no cancellation
+    x = np.random.default_rng(13).standard_normal(100000).astype(np.float32)
+    r, t = rt.tensor(x, requires_grad=True), torch.tensor(x.astype(np.float64), requires_grad=True)
+    g = np.random.default_rng(14).standard_normal(100000).astype(np.float32)
+    r.cumsum(0).backward(rt.tensor(g))
+    t.cumsum(0).backward(torch.tensor(g.astype(np.float64)))
+    np.testing.assert_allclose(r.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-4)
+
+
 def test_ties_share_the_gradient_as_torch():
     a = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.5]])
     for f in (lambda x: x.amax(1), lambda x: x.max(), lambda x: x.max(dim=1).values, lambda x: rt_or_t_max(x, x * 0 + 3)):

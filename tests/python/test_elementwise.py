@@ -5,6 +5,8 @@ number operands of each kind, and the error cases (same exception type)."""
 from __future__ import annotations
 
 import operator
+import os
+import re
 
 import numpy as np
 import pytest
@@ -22,6 +24,20 @@ BINARY = ["add", "sub", "mul", "div", "floor_divide", "remainder", "fmod", "pow"
           "bitwise_and", "bitwise_or", "bitwise_xor"]
 UNARY = ["neg", "abs", "sign", "exp", "log", "sqrt", "rsqrt", "logical_not", "bitwise_not"]
 TRANSCENDENTAL = {"exp", "log", "sqrt", "rsqrt", "pow"}
+OP_TABLE = os.path.join(os.path.dirname(__file__), "..", "..", "engine", "rusttorch", "op_table.def")
+
+
+def table_rows(kind):
+    with open(OP_TABLE, encoding="utf-8") as f:
+        return re.findall(r"^" + kind + r"\((\w+),", f.read(), re.M)
+
+
+def test_every_op_of_the_table_is_tested_here():
+    # A new row of the op table must join these lists (and so every test below).
+    assert table_rows("RT_BINARY") == BINARY
+    assert table_rows("RT_UNARY") == UNARY
+    for alias in table_rows("RT_BINARY_ALIAS") + table_rows("RT_UNARY_ALIAS"):
+        assert hasattr(rt, alias) and hasattr(rt.Tensor, alias) and hasattr(rt.Tensor, alias + "_")
 DIVISION = {"div", "floor_divide", "remainder", "fmod"}
 
 
