@@ -55,28 +55,92 @@ int64_t count_of(const Shape& shape, const std::vector<int64_t>& dims) {
               "arguments requires grad.");
 }
 
+Tensor ViewRegion::of(const Tensor& t) const {
+  NoGradGuard no_grad;
+  return t.as_strided(shape, strides, t.storage_offset() + offset);
+}
+
+namespace {
+// A copy of t's value that continues t's history.
+Tensor copy_with_history(const Tensor& t) {
+  Tensor old = untracked([&] { return t.clone(); });
+  if (t.requires_grad()) {
+    auto meta = std::make_shared<AutogradMeta>();
+    meta->grad_fn = t.grad_fn();
+    meta->output_nr = t.output_nr();
+    old.set_autograd_meta(std::move(meta));
+  }
+  return old;
+}
+
+// self takes r's history (r holds self's new value).
+void rebase(Tensor& self, const Tensor& r) {
+  if (!r.requires_grad()) return;
+  AutogradMeta& m = self.mutable_autograd_meta();
+  m.grad_fn = r.grad_fn();
+  m.output_nr = r.output_nr();
+  m.requires_grad = false;
+}
+
+// An in-place op on a view of a tensor in the graph: the op runs on the view's
+// old value, its result goes into the base (copy_slices), and the view
+// becomes a view of the base's new value.
+Tensor& inplace_on_view(Tensor& self, const std::function<Tensor(const Tensor& old)>& op) {
+  Tensor base = self.autograd_meta()->view_base;
+  if (base.is_leaf() && base.requires_grad())
+    throw Error("a view of a leaf Variable that requires grad is being used in an in-place operation.");
+  if (!base.is_contiguous())
+    throw Error("rusttorch: an in-place operation on a view of a non-contiguous tensor that is part of the "
+                "autograd graph is not supported yet; use an out-of-place op");
+  const ViewRegion region{self.shape(), self.strides(), self.storage_offset() - base.storage_offset()};
+  const Tensor r = op(copy_with_history(self));
+  copy_slices(base, region, r);
+  Tensor view = region.of(base);  // the view again, now of the base's new value
+  const Shape base_shape = base.shape();
+  record("AsStridedBackward0", {&base}, {&view}, [region, base_shape](GradContext& c) {
+    NoGradGuard no_grad;
+    Tensor z = Tensor::zeros(base_shape, c.grad().dtype());
+    region.of(z).copy_(c.grad());
+    return Grads{z};
+  });
+  AutogradMeta& m = self.mutable_autograd_meta();
+  m.grad_fn = view.grad_fn();
+  m.output_nr = 0;
+  return self;
+}
+}  // namespace
+
+void copy_slices(Tensor& base, const ViewRegion& region, const Tensor& value) {
+  inplace(base, [&](const Tensor& old) {
+    Tensor res = untracked([&] {
+      Tensor t = old.clone();
+      region.of(t).copy_(value);
+      return t;
+    });
+    const bool value_grad = value.requires_grad();
+    record("torch::autograd::CopySlices", {&old, value_grad ? &value : nullptr}, {&res}, [region](GradContext& c) {
+      NoGradGuard no_grad;
+      const Tensor g = c.grad().contiguous();
+      Tensor g_old, g_value;
+      if (c.needs(0)) {
+        g_old = g.clone();
+        region.of(g_old).fill_(0.0);
+      }
+      if (c.needs(1)) g_value = region.of(g).clone();
+      return Grads{g_old, g_value};
+    });
+    return res;
+  });
+}
+
 Tensor& inplace(Tensor& self, const std::function<Tensor(const Tensor& old)>& op) {
   if (self.is_leaf() && self.requires_grad())
     throw Error("a leaf Variable that requires grad is being used in an in-place operation.");
-  if (self.has_autograd() && self.autograd_meta()->is_view)
-    throw Error(
-        "rusttorch: an in-place operation on a view of a tensor that requires grad is not supported yet; use the "
-        "out-of-place op (y = op(x)) instead");
-  Tensor old = untracked([&] { return self.clone(); });
-  if (self.requires_grad()) {  // the copy continues self's history
-    auto meta = std::make_shared<AutogradMeta>();
-    meta->grad_fn = self.grad_fn();
-    meta->output_nr = self.output_nr();
-    old.set_autograd_meta(std::move(meta));
-  }
-  Tensor r = op(old);
+  if (self.has_autograd() && self.autograd_meta()->is_view && self.autograd_meta()->view_base.defined())
+    return inplace_on_view(self, op);
+  const Tensor r = op(copy_with_history(self));
   untracked([&] { return self.copy_(r); });
-  if (r.requires_grad()) {
-    AutogradMeta& m = self.mutable_autograd_meta();
-    m.grad_fn = r.grad_fn();
-    m.output_nr = r.output_nr();
-    m.requires_grad = false;
-  }
+  rebase(self, r);
   return self;
 }
 
@@ -478,7 +542,12 @@ Tensor view_like(const char* name, const Tensor& a, const std::function<Tensor()
                  const std::function<Tensor(const Tensor& grad)>& backward) {
   Tensor r = untracked(compute);
   record(name, {&a}, {&r}, [backward](GradContext& c) { return Grads{backward(c.grad())}; });
-  if (r.shares_storage_with(a)) r.mutable_autograd_meta().is_view = true;
+  if (r.shares_storage_with(a)) {  // a view: in-place ops on it write into its base (inplace_on_view)
+    AutogradMeta& m = r.mutable_autograd_meta();
+    m.is_view = true;
+    const auto& am = a.autograd_meta();
+    m.view_base = am && am->is_view && am->view_base.defined() ? am->view_base : a;
+  }
   return r;
 }
 

@@ -90,6 +90,19 @@ std::shared_ptr<FunctionNode> record(const char* name, const std::vector<const T
 // broadcast dims).
 Tensor sum_to(const Tensor& grad, const Shape& shape);
 
+// The elements a view reaches, as a view of any contiguous tensor laid out
+// as its base: shape, strides and offset from the base's first element.
+struct ViewRegion {
+  Shape shape, strides;
+  int64_t offset = 0;
+  Tensor of(const Tensor& t) const;  // (untracked)
+};
+
+// Writes `value` into `region` of `base`, which must be contiguous: base takes
+// a new history (torch's CopySlices): zero gradient at the written elements
+// for its old value, the gradient there for the value.
+void copy_slices(Tensor& base, const ViewRegion& region, const Tensor& value);
+
 // Destroys a long chain of nodes without recursion (called by destructors).
 void bury(std::vector<Edge>&& edges, std::vector<Tensor>&& tensors);
 

@@ -42,6 +42,7 @@ struct AutogradMeta {
   bool requires_grad = false;           // leaves only; a tensor with a grad_fn always requires grad
   bool retains_grad = false;
   bool is_view = false;                 // made by a view op from a tensor that requires grad
+  Tensor view_base;                     // then: the tensor it views (the first one that is not a view)
   Tensor grad;
   std::shared_ptr<Node> grad_fn;
   uint32_t output_nr = 0;

@@ -415,16 +415,7 @@ void write_into(const Tensor& r, const std::vector<Adv>& adv, const Tensor& v, D
   without_gil(Cost::Memory, dense.numel(), [&] { move_all<false>(p, r, dense); });
 }
 
-// The indexed elements of a contiguous tensor laid out as the original: the
-// view `r` made by basic indexing, at the same place.
-struct Region {
-  Shape shape, strides;
-  int64_t offset;
-  Tensor of(const Tensor& t) const {
-    ag::NoGradGuard no_grad;
-    return t.as_strided(shape, strides, t.storage_offset() + offset);
-  }
-};
+using Region = ag::ViewRegion;
 
 // `x[index] = value` on a tensor in the graph (or with a value that requires
 // grad): x takes a new history, IndexPutBackward0, whose gradient is zero at
@@ -438,6 +429,11 @@ void setitem_recorded(PyObject* self, const Tensor& r, const std::vector<Adv>& a
   const Region region{r.shape(), r.strides(), r.storage_offset() - t.storage_offset()};
   const DType dt = t.dtype();
   const Shape vshape = value.shape();
+  if (adv.empty()) {  // a basic index: torch's CopySlices
+    const Tensor fv = fit_value(value, r.shape());
+    modify_without_gil(Cost::Memory, self, [&](Tensor& s) { ag::copy_slices(s, region, fv); });
+    return;
+  }
   modify_without_gil(Cost::Memory, self, [&](Tensor& s) {
     ag::inplace(s, [&](const Tensor& old) {
       Tensor res;

@@ -140,6 +140,17 @@ def execute(lib, F, ex):
 
 
 # ---------------------------------------------------------------- autograd graphs
+def _view_inplace(a, b):
+    """In-place ops through views of a tensor in the graph (torch's CopySlices)."""
+    h = a * 1
+    if h.ndim == 0 or h.numel() == 0:
+        return h * b
+    h[0] *= 2
+    h.view(-1)[::2].add_(b.reshape(-1)[::2])
+    h.transpose(0, -1).tanh_()
+    return h
+
+
 # Steps of a random graph: each op takes node indices (earlier inputs or
 # results, so a node may be used by many later ones). Every op keeps the shape
 # (keepdim reductions broadcast back), and keeps values bounded, so that the
@@ -178,6 +189,7 @@ GRAPH_OPS = {
     "var_keep": (1, lambda L, F, a: a * a.var(dim=-1, keepdim=True) if a.ndim and a.shape[-1] > 1 else a * 1),
     "clamp": (1, lambda L, F, a: a.clamp(-0.8, 0.9)),
     "inplace": (2, lambda L, F, a, b: (a * 1).mul_(b).add_(0.5)),
+    "view_inplace": (2, lambda L, F, a, b: _view_inplace(a, b)),
     "index": (1, lambda L, F, a: a[L.zeros(a.shape[0], dtype=L.int64)] * a if a.ndim else a * 1),
 }
 
