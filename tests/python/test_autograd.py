@@ -751,3 +751,10 @@ def test_setitem_on_a_tensor_in_the_graph():
     check_grads([xr, yr], [xt, yt], "float64")
     with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
         xr[0] = 1.0
+
+
+def test_gradcheck_of_non_contiguous_and_0d_inputs():
+    x = rt.tensor(np.random.default_rng(22).standard_normal((3, 4))).t().requires_grad_()
+    assert not x.is_contiguous()
+    assert rt.autograd.gradcheck(lambda t: (t.tanh() * t).sum(1), (x,))
+    assert rt.autograd.gradcheck(lambda t: t.sin() * t, (rt.tensor(0.7, dtype=rt.float64, requires_grad=True),))

@@ -37,18 +37,18 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     numerical = []
     for i in wrt:
         x = inputs[i]
-        flat = x.data.reshape(-1)
+        data = x.data  # an alias: writes through it perturb x, whatever its layout
         cols = np.zeros((sum(n_out), x.numel()))
-        for j in range(x.numel()):
-            orig = flat[j].item()
+        for j, idx in enumerate(np.ndindex(*x.shape)):
+            orig = data[idx].item()
             with no_grad():
-                flat[j] = orig + eps
+                data[idx] = orig + eps
                 plus = np.concatenate([o.detach().reshape(-1).numpy().astype(np.float64)
                                        for o in _flat_outputs(func, inputs)] or [np.zeros(0)])
-                flat[j] = orig - eps
+                data[idx] = orig - eps
                 minus = np.concatenate([o.detach().reshape(-1).numpy().astype(np.float64)
                                         for o in _flat_outputs(func, inputs)] or [np.zeros(0)])
-                flat[j] = orig
+                data[idx] = orig
             cols[:, j] = (plus - minus) / (2 * eps)
         numerical.append(cols)
     # Analytical Jacobian, one row per output element.
@@ -62,8 +62,8 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
             if o.requires_grad:
                 gs = grad((o,), tuple(inputs[i] for i in wrt), (go,), retain_graph=True, allow_unused=True)
                 for a, g in zip(analytical, gs):
-                    if g is not None:
-                        a[row] = g.detach().reshape(-1).numpy()
+                    if g is not None:  # in row-major order of the input, as the numerical columns
+                        a[row] = g.detach().contiguous().reshape(-1).numpy()
             row += 1
     for n, a, i in zip(numerical, analytical, wrt):
         bad = np.abs(a - n) > atol + rtol * np.abs(n)
