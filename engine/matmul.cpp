@@ -212,7 +212,7 @@ Tensor dot(const Tensor& a, const Tensor& b) {
                 std::to_string(a.numel()) + " and " + std::to_string(b.numel()) + " elements respectively");
   check_not_bool(a.dtype(), "dot");
   if (autograd::should_record({&a, &b}))
-    return autograd::product("DotBackward0", a, b, [&] { return dot(a, b); });
+    return autograd::product(autograd::Product::Dot, a, b, [&] { return dot(a, b); });
   return product(a.unsqueeze(0), b.unsqueeze(1), Tensor(), 1, 0).view({});
 }
 
@@ -230,7 +230,7 @@ Tensor mv(const Tensor& mat, const Tensor& vec) {
                 type_name(mat.dtype()) + ", and " + type_name(vec.dtype()));
   check_not_bool(mat.dtype(), "addmv_impl_cpu");
   if (autograd::should_record({&mat, &vec}))
-    return autograd::product("MvBackward0", mat, vec, [&] { return mv(mat, vec); });
+    return autograd::product(autograd::Product::Mv, mat, vec, [&] { return mv(mat, vec); });
   return product(mat, vec.unsqueeze(1), Tensor(), 1, 0).view({mat.size(0)});
 }
 
@@ -239,7 +239,7 @@ Tensor mm(const Tensor& a, const Tensor& b) {
   check_defined(b, "mm");
   check_mm(a, b);
   check_not_bool(a.dtype(), "addmm_impl_cpu_");
-  if (autograd::should_record({&a, &b})) return autograd::product("MmBackward0", a, b, [&] { return mm(a, b); });
+  if (autograd::should_record({&a, &b})) return autograd::product(autograd::Product::Mm, a, b, [&] { return mm(a, b); });
   return product(a, b, Tensor(), 1, 0);
 }
 
@@ -255,7 +255,7 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
   if (a.dtype() != b.dtype())
     throw Error(std::string("expected scalar type ") + type_name(a.dtype()) + " but found " + type_name(b.dtype()));
   check_not_bool(a.dtype(), "bmm");
-  if (autograd::should_record({&a, &b})) return autograd::product("BmmBackward0", a, b, [&] { return bmm(a, b); });
+  if (autograd::should_record({&a, &b})) return autograd::product(autograd::Product::Bmm, a, b, [&] { return bmm(a, b); });
   return product(a, b, Tensor(), 1, 0);
 }
 

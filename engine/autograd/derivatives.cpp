@@ -18,7 +18,7 @@ namespace {
 
 using Grads = std::vector<Tensor>;
 
-Tensor zeros_of(const Tensor& t) { return Tensor::zeros(t.shape(), t.dtype()); }
+Tensor zeros(const Tensor& t) { return Tensor::zeros(t.shape(), t.dtype()); }
 
 // Runs `compute` without recording.
 template <class F>
@@ -162,15 +162,14 @@ class Lazy {
   std::optional<Scalar> scalar_;
 };
 
-Tensor zeros(const Tensor& g) { return zeros_of(g); }
 Tensor scaled(const Tensor& g, Scalar s) { return s.to_double() == 1.0 ? g : mul(g, s); }
 
 const char* div_node(RoundingMode mode) { return mode == RoundingMode::None ? "DivBackward0" : "DivBackward1"; }
 Tensor div_self(const Tensor& grad, const Operand& other, RoundingMode mode) {
-  return mode == RoundingMode::None ? div(grad, other) : zeros_of(grad);
+  return mode == RoundingMode::None ? div(grad, other) : zeros(grad);
 }
 Tensor div_other(const Tensor& grad, const Operand& self, const Operand& other, RoundingMode mode) {
-  if (mode != RoundingMode::None) return zeros_of(grad);
+  if (mode != RoundingMode::None) return zeros(grad);
   return neg(div(mul(grad, self), mul(other, other)));
 }
 
@@ -182,7 +181,7 @@ Tensor pow_self(const Tensor& grad, const Operand& self, const Operand& exponent
   const Tensor base = self.tensor();
   if (exponent.is_scalar()) {
     const double e = exponent.scalar().to_double();
-    return e == 0.0 ? zeros_of(grad) : mul(mul(grad, e), pow(base, Scalar(e - 1.0)));
+    return e == 0.0 ? zeros(grad) : mul(mul(grad, e), pow(base, Scalar(e - 1.0)));
   }
   const Tensor& e = exponent.tensor();
   return mul(grad, where(eq(e, 0), Operand(0.0), Operand(mul(e, pow(base, sub(e, 1))))));
@@ -242,7 +241,7 @@ Tensor binary(int op, const Operand& a, const Operand& b, Scalar alpha, const st
 #define RT_BINARY(name, kernel, arg, extra, fast, node, d_self, d_other)                            \
   case k::kernel:                                                                                   \
     node_name = [&]() -> const char* {                                                              \
-      [[maybe_unused]] const Operand self = a, other = b;                                           \
+      [[maybe_unused]] const Operand &self = a, &other = b;                                         \
       return node;                                                                                  \
     }();                                                                                            \
     f = [sa, sb, alpha, mode](GradContext& c) {                                                      \
@@ -464,7 +463,7 @@ Tensor norm(const Tensor& a, double p, const std::vector<int64_t>& dims, bool ke
     const Tensor x = c.saved(0);
     const Tensor out = unreduce(c.saved(1), shape, dims, keepdim);
     const Tensor g = unreduce(c.grad(), shape, dims, keepdim);
-    if (p == 0.0) return Grads{zeros_of(x)};
+    if (p == 0.0) return Grads{zeros(x)};
     if (p == 1.0) return Grads{mul(g, sign(x))};
     if (std::isinf(p)) {  // ties share the gradient evenly
       const Tensor ax = abs(x);
@@ -580,28 +579,30 @@ Tensor copy_like(const char* name, const Tensor& a, const std::function<Tensor()
 }
 
 // ------------------------------------------------------------------ products
-Tensor product(const char* name, const Tensor& a, const Tensor& b, const std::function<Tensor()>& compute) {
+Tensor product(Product kind, const Tensor& a, const Tensor& b, const std::function<Tensor()>& compute) {
   Tensor r = untracked(compute);
   if (!is_floating(r.dtype())) return r;
-  const std::string n = name;
-  auto node = record(name, {&a, &b}, {&r}, [n](GradContext& c) {
+  const char* names[] = {"MmBackward0", "BmmBackward0", "MvBackward0", "DotBackward0"};
+  auto node = record(names[static_cast<int>(kind)], {&a, &b}, {&r}, [kind](GradContext& c) {
     const Tensor x = c.saved(0), y = c.saved(1), g = c.grad();
     Tensor gx, gy;
-    if (n == "MmBackward0") {
-      if (c.needs(0)) gx = mm(g, y.t());
-      if (c.needs(1)) gy = mm(x.t(), g);
-    } else if (n == "BmmBackward0") {
-      if (c.needs(0)) gx = bmm(g, y.transpose(1, 2));
-      if (c.needs(1)) gy = bmm(x.transpose(1, 2), g);
-    } else if (n == "MvBackward0") {
-      if (c.needs(0)) gx = outer(g, y);
-      if (c.needs(1)) gy = mv(x.t(), g);
-    } else if (n == "DotBackward0") {
-      if (c.needs(0)) gx = mul(y, g);
-      if (c.needs(1)) gy = mul(x, g);
-    } else {  // OuterBackward0 (torch records ger's)
-      if (c.needs(0)) gx = mv(g, y.to(g.dtype()));
-      if (c.needs(1)) gy = mv(g.t(), x.to(g.dtype()));
+    switch (kind) {
+      case Product::Mm:
+        if (c.needs(0)) gx = mm(g, y.t());
+        if (c.needs(1)) gy = mm(x.t(), g);
+        break;
+      case Product::Bmm:
+        if (c.needs(0)) gx = bmm(g, y.transpose(1, 2));
+        if (c.needs(1)) gy = bmm(x.transpose(1, 2), g);
+        break;
+      case Product::Mv:
+        if (c.needs(0)) gx = outer(g, y);
+        if (c.needs(1)) gy = mv(x.t(), g);
+        break;
+      case Product::Dot:
+        if (c.needs(0)) gx = mul(y, g);
+        if (c.needs(1)) gy = mul(x, g);
+        break;
     }
     return Grads{gx, gy};
   });

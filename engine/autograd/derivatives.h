@@ -53,7 +53,8 @@ Tensor embedding_view(const char* name, const Tensor& a, const std::function<Ten
 Tensor copy_like(const char* name, const Tensor& a, const std::function<Tensor()>& compute);  // clone, contiguous, to
 
 // Products.
-Tensor product(const char* name, const Tensor& a, const Tensor& b, const std::function<Tensor()>& compute);  // mm bmm mv dot outer
+enum class Product { Mm, Bmm, Mv, Dot };
+Tensor product(Product kind, const Tensor& a, const Tensor& b, const std::function<Tensor()>& compute);
 Tensor addmm_like(bool batched, const Tensor& input, const Tensor& m1, const Tensor& m2, Scalar beta, Scalar alpha,
                   const std::function<Tensor()>& compute);
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias, const std::function<Tensor()>& compute);

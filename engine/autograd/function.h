@@ -31,7 +31,7 @@ class SavedTensor {
   bool released_ = false;
   uint32_t version_ = 0;
   uint32_t output_nr_ = 0;
-  std::string producer_;  // name of the node that made the tensor, for the error message
+  std::weak_ptr<Node> producer_;  // the node that made the tensor, named in the error message
 };
 
 class FunctionNode;

@@ -66,7 +66,7 @@ void Node::add_hooked_output(uint32_t output_nr, const std::shared_ptr<AutogradM
 
 // ---- saved tensors ----
 SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output), version_(t.version()) {
-  if (t.grad_fn()) producer_ = t.grad_fn()->name();
+  if (t.has_autograd()) producer_ = t.autograd_meta()->grad_fn;
   output_nr_ = t.output_nr();
   data_ = is_output ? t.detach() : t;
 }
@@ -79,16 +79,16 @@ Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
         "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if "
         "you need to access saved tensors after calling backward.");
   if (!data_.defined()) return data_;
-  if (data_.version() != version_)
+  if (data_.version() != version_) {
+    const std::shared_ptr<Node> producer = is_output_ ? owner : producer_.lock();
     throw Error("one of the variables needed for gradient computation has been modified by an inplace operation: " +
                 tensor_type_str(data_) +
-                (producer_.empty() && !is_output_ ? std::string()
-                                                  : ", which is output " + std::to_string(output_nr_) + " of " +
-                                                        (is_output_ ? owner->name() : producer_) + ",") +
+                (producer ? ", which is output " + std::to_string(output_nr_) + " of " + producer->name() + "," : "") +
                 " is at version " + std::to_string(data_.version()) + "; expected version " +
                 std::to_string(version_) +
                 " instead. Hint: the backtrace further above shows the operation that failed to compute its "
                 "gradient.");
+  }
   if (!is_output_) return data_;
   Tensor t = data_;  // the output again, with its grad_fn (for double backward)
   auto meta = std::make_shared<AutogradMeta>();
@@ -162,7 +162,6 @@ std::shared_ptr<FunctionNode> record(const char* name, const std::vector<const T
     auto meta = std::make_shared<AutogradMeta>();
     meta->grad_fn = node;
     meta->output_nr = nr++;
-    meta->is_view = false;
     out->set_autograd_meta(std::move(meta));
   }
   return node;

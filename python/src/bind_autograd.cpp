@@ -106,13 +106,15 @@ void bind_autograd(py::module_& m) {
   m.def("is_grad_enabled", &ag::is_grad_enabled);
   m.def("_set_grad_enabled", &ag::set_grad_enabled, py::arg("mode"));
 
-  m.def("_backward", [](py::handle tensors, py::handle grads, std::optional<bool> retain, bool create, py::handle inputs) {
+  // autograd.backward and Tensor.backward: one call of the engine, without the GIL.
+  const auto backward = [](py::handle tensors, py::handle grads, std::optional<bool> retain, bool create,
+                           py::handle inputs) {
     const std::vector<Tensor> ts = tensors_or_none(tensors, "tensors");
     const std::vector<Tensor> gs = tensors_or_none(grads, "grad_tensors");
     const std::vector<Tensor> in = tensors_or_none(inputs, "inputs");
-    GilRelease g(true);
-    ag::backward(ts, gs, retain, create, in);
-  }, py::arg("tensors"), py::arg("grad_tensors") = py::none(), py::arg("retain_graph") = py::none(),
+    without_gil([&] { ag::backward(ts, gs, retain, create, in); });
+  };
+  m.def("_backward", backward, py::arg("tensors"), py::arg("grad_tensors") = py::none(), py::arg("retain_graph") = py::none(),
      py::arg("create_graph") = false, py::arg("inputs") = py::none());
 
   m.def("_grad", [](py::handle outputs, py::handle inputs, py::handle grads, std::optional<bool> retain, bool create,
@@ -120,11 +122,7 @@ void bind_autograd(py::module_& m) {
     const std::vector<Tensor> outs = tensors_or_none(outputs, "outputs");
     const std::vector<Tensor> in = tensors_or_none(inputs, "inputs");
     const std::vector<Tensor> gs = tensors_or_none(grads, "grad_outputs");
-    std::vector<Tensor> r;
-    {
-      GilRelease g(true);
-      r = ag::grad(outs, in, gs, retain, create, allow_unused);
-    }
+    const std::vector<Tensor> r = without_gil([&] { return ag::grad(outs, in, gs, retain, create, allow_unused); });
     py::tuple t(r.size());
     for (std::size_t i = 0; i < r.size(); ++i)
       t[i] = r[i].defined() ? py::reinterpret_steal<py::object>(wrap(r[i])) : py::none();
@@ -173,18 +171,9 @@ void bind_autograd(py::module_& m) {
     const int64_t id = tensor_of(self.ptr()).register_hook([hook](const Tensor& g) { return call_hook(hook, g); });
     return HookHandle{py::reinterpret_borrow<py::object>(self), id};
   }, py::arg("hook"));
-  def_method("backward", [](py::handle self, py::handle gradient, std::optional<bool> retain, bool create,
-                            py::handle inputs) {
-    const Tensor t = tensor_of(self.ptr());
-    std::vector<Tensor> gs;
-    if (!gradient.is_none()) {
-      if (!is_tensor(gradient.ptr())) throw py::type_error("gradient must be a Tensor or None");
-      gs.push_back(tensor_of(gradient.ptr()));
-    }
-    const std::vector<Tensor> in = tensors_or_none(inputs, "inputs");
-    GilRelease g(true);
-    ag::backward({t}, gs, retain, create, in);
-  }, py::arg("gradient") = py::none(), py::arg("retain_graph") = py::none(), py::arg("create_graph") = false,
+  def_method("backward", [backward](py::handle self, py::handle gradient, std::optional<bool> retain, bool create,
+                                    py::handle inputs) { backward(self, gradient, retain, create, inputs); },
+             py::arg("gradient") = py::none(), py::arg("retain_graph") = py::none(), py::arg("create_graph") = false,
      py::arg("inputs") = py::none());
 }
 

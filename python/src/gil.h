@@ -67,4 +67,12 @@ decltype(auto) without_gil(Cost cost, int64_t elements, F&& f) {
   return std::forward<F>(f)();
 }
 
+// f() with the GIL released, for work whose size is not known beforehand (a
+// backward pass, which runs any number of ops).
+template <class F>
+decltype(auto) without_gil(F&& f) {
+  GilRelease g(true);
+  return std::forward<F>(f)();
+}
+
 }  // namespace rtpy

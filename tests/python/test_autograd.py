@@ -482,14 +482,7 @@ def test_in_place_ops_on_views_write_into_the_base():
         h[1:3].clamp_(-0.5, 0.5)
         return h * x
 
-    xr, yr = rt.tensor(a, requires_grad=True), rt.tensor(b, requires_grad=True)
-    xt, yt = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
-    hr, ht = f(xr, yr, rt), f(xt, yt, torch)
-    np.testing.assert_allclose(hr.detach().numpy(), ht.detach().numpy(), rtol=1e-12)
-    w = rng.standard_normal((4, 5))
-    (hr * rt.tensor(w)).sum().backward()
-    (ht * torch.tensor(w)).sum().backward()
-    check_grads([xr, yr], [xt, yt], "float64")
+    xr, _ = compare_graph(f, [a, b], rng)
     with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):
         xr[0].mul_(2)
 
@@ -726,6 +719,22 @@ def test_advanced_index_read_gradient(name):
     np.testing.assert_allclose(r.grad.numpy(), t.grad.numpy(), rtol=1e-12)
 
 
+def compare_graph(f, arrays, rng, node=None):
+    """f(x, y, lib) on leaves made from `arrays` in both libraries: values, the grad_fn's
+    name (when given) and the leaves' gradients of a weighted sum."""
+    r_in = [rt.tensor(a, requires_grad=True) for a in arrays]
+    t_in = [torch.tensor(a, requires_grad=True) for a in arrays]
+    hr, ht = f(*r_in, rt), f(*t_in, torch)
+    if node is not None:
+        assert hr.grad_fn.name() == ht.grad_fn.name() == node
+    np.testing.assert_allclose(hr.detach().numpy(), ht.detach().numpy(), rtol=1e-12)
+    w = rng.standard_normal(tuple(ht.shape))
+    (hr * rt.tensor(w)).sum().backward()
+    (ht * torch.tensor(w)).sum().backward()
+    check_grads(r_in, t_in, "float64")
+    return r_in
+
+
 def test_setitem_on_a_tensor_in_the_graph():
     rng = np.random.default_rng(8)
     a = rng.standard_normal((4, 5))
@@ -740,15 +749,7 @@ def test_setitem_on_a_tensor_in_the_graph():
         h[2, 1:4] = y[:3]
         return h
 
-    xr, yr = rt.tensor(a, requires_grad=True), rt.tensor(v, requires_grad=True)
-    xt, yt = torch.tensor(a, requires_grad=True), torch.tensor(v, requires_grad=True)
-    hr, ht = f(xr, yr, rt), f(xt, yt, torch)
-    assert hr.grad_fn.name() == ht.grad_fn.name() == "torch::autograd::CopySlices"
-    np.testing.assert_allclose(hr.detach().numpy(), ht.detach().numpy())
-    w = rng.standard_normal((4, 5))
-    (hr * rt.tensor(w)).sum().backward()
-    (ht * torch.tensor(w)).sum().backward()
-    check_grads([xr, yr], [xt, yt], "float64")
+    xr, _ = compare_graph(f, [a, v], rng, node="torch::autograd::CopySlices")
     with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
         xr[0] = 1.0
 
