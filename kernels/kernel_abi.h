@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "gemm_abi.h"
+#include "loss_abi.h"
 #include "primitives_abi.h"
 #include "reduce_abi.h"
 
@@ -71,6 +72,7 @@ struct KernelTable {
   TransposeFn transpose[4];      // by element size: 1, 2, 4, 8 bytes
   ReduceKernels reduce;          // reductions, activations, softmax (reduce_abi.h)
   GemmKernels gemm;              // matmul microkernels and packing (gemm_abi.h)
+  LossKernels loss;              // cross_entropy, nll_loss, binary_cross_entropy_with_logits (loss_abi.h)
   PrimitiveKernels primitives;   // fma, two_prod as the kernels compute them (primitives_abi.h)
 };
 

@@ -1,0 +1,14 @@
+// Loss kernels (cross_entropy, nll_loss, binary_cross_entropy_with_logits) for
+// neon: the shared implementation compiled with this folder's flags.
+#include <algorithm>
+
+#include "common/isa_prelude.h"
+#include "neon/arch.h"
+
+namespace rusttorch::kernels::neon {
+#include "common/reduce_simd.inc"
+#include "common/activation_math.inc"
+#include "common/loss_impl.inc"
+
+void fill_loss(KernelTable& t) { loss::fill(t.loss); }
+}  // namespace rusttorch::kernels::neon
