@@ -707,4 +707,127 @@ Tensor cat(const std::vector<Tensor>& ts, int64_t dim, const std::function<Tenso
   return r;
 }
 
+// ------------------------------------------------------------------ losses
+// One node per loss; without create_graph its backward is the fused kernel
+// (engine/loss.cpp), under create_graph the same gradient composed of
+// differentiable ops (so double backward works, with respect to the input,
+// a probability target and the incoming gradient alike).
+namespace {
+int64_t class_dim_of(const Tensor& x) { return x.ndim() == 1 ? 0 : 1; }
+// The shape that puts a per-class vector on the class dim.
+Shape class_view(const Tensor& x) {
+  Shape s(static_cast<std::size_t>(x.ndim()), 1);
+  s[static_cast<std::size_t>(class_dim_of(x))] = x.size(class_dim_of(x));
+  return s;
+}
+// d(result) / d(lane loss), broadcastable against the input.
+Tensor per_lane_grad(const Tensor& g, LossReduction red, double scale, int64_t cd) {
+  const Tensor s = scale == 1.0 ? g : mul(g, scale);
+  return red == LossReduction::None ? s.unsqueeze(cd) : s;
+}
+
+// Index targets: d input = g (softmax(x) K - M) (cross_entropy) or -g M (nll_loss),
+// K and M constants built from the targets and weights.
+Tensor class_index_composed(const ClassLossSpec& spec, const Tensor& x, const Tensor& target, const Tensor& weight,
+                            const Tensor& g) {
+  const int64_t cd = class_dim_of(x), C = x.size(cd);
+  const DType dt = spec.dtype;
+  const Shape cv = class_view(x);
+  Tensor K, M;
+  {
+    NoGradGuard no_grad;
+    const Tensor active = ne(target, spec.ignore_index);
+    const Tensor safe = where(active, Operand(target), Operand(int64_t{0}));
+    const Tensor onehot = eq(safe.unsqueeze(cd), Tensor::arange(0, C, 1, DType::Int64).reshape(cv)).to(dt);
+    const Tensor wb = weight.defined() ? weight.to(dt).reshape(cv) : Tensor::ones(cv, dt);
+    const Tensor act = active.to(dt).unsqueeze(cd);
+    const Tensor wt_onehot = mul(mul(onehot, wb), act);  // w_t at the target's class, 0 where ignored
+    if (spec.kind == ClassLossKind::Nll) {
+      M = wt_onehot;
+    } else {
+      const double ls = spec.smoothing, per_class = ls / static_cast<double>(C);
+      const double wsum = sum(wb.to(DType::Float64));
+      K = add(mul(sum(wt_onehot, DimList(cd), true), 1.0 - ls), mul(act, per_class * wsum));
+      M = add(mul(wt_onehot, 1.0 - ls), mul(mul(wb, act), per_class));
+    }
+  }
+  const Tensor gb = per_lane_grad(g, spec.reduction, spec.scale, cd);
+  if (spec.kind == ClassLossKind::Nll) return neg(mul(gb, M));
+  return mul(gb, sub(mul(softmax(x, cd), K), M));
+}
+
+// Probability targets: d input = g (softmax(x) sum(w t') - w t'), d target = -g (1 - ls) w log_softmax(x).
+Grads class_prob_composed(const ClassLossSpec& spec, const Tensor& x, const Tensor& target, const Tensor& weight,
+                          const Tensor& g, bool want_x, bool want_t) {
+  const int64_t cd = class_dim_of(x), C = x.size(cd);
+  const double ls = spec.smoothing;
+  const Tensor wb = weight.defined() ? weight.reshape(class_view(x)) : Tensor();
+  const Tensor tp = ls > 0 ? add(mul(target, 1.0 - ls), ls / static_cast<double>(C)) : target;
+  const Tensor wtp = wb.defined() ? mul(tp, wb) : tp;
+  const Tensor gb = per_lane_grad(g, spec.reduction, spec.scale, cd);
+  Tensor gx, gt;
+  if (want_x) gx = mul(gb, sub(mul(softmax(x, cd), sum(wtp, DimList(cd), true)), wtp));
+  if (want_t) {
+    const Tensor lp = log_softmax(x, cd);
+    gt = mul(mul(gb, -(1.0 - ls)), wb.defined() ? mul(lp, wb) : lp);
+  }
+  return {gx, gt};
+}
+}  // namespace
+
+Tensor class_loss(ClassLossSpec& spec, const Tensor& input, const Tensor& target, const Tensor& weight,
+                  const std::function<Tensor()>& compute) {
+  Tensor r = untracked(compute);
+  const bool prob = spec.kind == ClassLossKind::CrossEntropyProb;
+  const char* name = spec.kind != ClassLossKind::Nll ? "CrossEntropyLossBackward0"
+                     : input.ndim() >= 3             ? "NllLoss2DBackward0"
+                                                     : "NllLossBackward0";
+  auto node = record(name, {&input, prob ? &target : nullptr}, {&r}, [spec](GradContext& c) {
+    const Tensor x = c.saved(0), t = c.saved(1), w = spec.has_weight ? c.saved(2) : Tensor();
+    const bool want_t = spec.kind == ClassLossKind::CrossEntropyProb && c.needs(1);
+    if (!is_grad_enabled()) {
+      std::vector<Tensor> g = fused_class_loss_backward(spec, x, t, w, c.grad(), want_t);
+      return Grads{c.needs(0) ? g[0] : Tensor(), g[1]};
+    }
+    if (spec.kind == ClassLossKind::CrossEntropyProb) return class_prob_composed(spec, x, t, w, c.grad(), c.needs(0), want_t);
+    return Grads{class_index_composed(spec, x, t, w, c.grad()), Tensor()};
+  });
+  node->save(input);
+  node->save(target);
+  if (weight.defined()) node->save(weight);
+  return r;
+}
+
+Tensor bce_with_logits(const BceSpec& spec, const Tensor& input, const Tensor& target, const Tensor& weight,
+                       const Tensor& pos_weight, const std::function<Tensor()>& compute) {
+  Tensor r = untracked(compute);
+  auto node = record("BinaryCrossEntropyWithLogitsBackward0", {&input, &target}, {&r}, [spec](GradContext& c) {
+    const Tensor x = c.saved(0), t = c.saved(1);
+    const Tensor w = spec.has_weight ? c.saved(2) : Tensor();
+    const Tensor pw = spec.has_pos_weight ? c.saved(spec.has_weight ? 3 : 2) : Tensor();
+    if (!is_grad_enabled()) {
+      std::vector<Tensor> g = fused_bce_backward(spec, x, t, w, pw, c.grad(), c.needs(1));
+      return Grads{c.needs(0) ? g[0] : Tensor(), g[1]};
+    }
+    // (sigmoid(x) (pw t + 1 - t) - pw t) s and (log_sigmoid(-x) - pw log_sigmoid(x)) s, s = g w (/ numel)
+    Tensor s = spec.reduction == LossReduction::Mean ? div(c.grad(), static_cast<double>(x.numel())) : c.grad();
+    if (w.defined()) s = mul(s, w);
+    Tensor gx, gt;
+    if (pw.defined()) {
+      const Tensor pt = mul(pw, t);
+      if (c.needs(0)) gx = mul(sub(mul(sigmoid(x), sub(add(pt, 1.0), t)), pt), s);
+      if (c.needs(1)) gt = mul(sub(logsigmoid(neg(x)), mul(pw, logsigmoid(x))), s);
+    } else {
+      if (c.needs(0)) gx = mul(sub(sigmoid(x), t), s);
+      if (c.needs(1)) gt = mul(neg(x), s);
+    }
+    return Grads{gx, gt};
+  });
+  node->save(input);
+  node->save(target);
+  if (weight.defined()) node->save(weight);
+  if (pos_weight.defined()) node->save(pos_weight);
+  return r;
+}
+
 }  // namespace rusttorch::autograd

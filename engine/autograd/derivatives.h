@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "kernel_abi.h"
 #include "reduce_abi.h"
@@ -69,5 +70,41 @@ Tensor fused_softmax_backward(const Tensor& y, const Tensor& g, int64_t dim, boo
 
 // torch.cat: each input gets its slice of the gradient.
 Tensor cat(const std::vector<Tensor>& ts, int64_t dim, const std::function<Tensor()>& compute);
+
+// Losses (engine/loss.cpp validates and runs the fused kernels; the nodes and
+// the composed formulas for create_graph are in derivatives.cpp).
+enum class LossReduction { None, Mean, Sum };
+enum class ClassLossKind { CrossEntropyIndex, CrossEntropyProb, Nll };
+// What a class-dim loss's backward needs besides its saved tensors.
+struct ClassLossSpec {
+  ClassLossKind kind = ClassLossKind::Nll;
+  LossReduction reduction = LossReduction::Mean;
+  int64_t ignore_index = -100;
+  double smoothing = 0.0;  // label smoothing in effect (0: none)
+  DType dtype = DType::Float32;  // the compute dtype
+  bool has_weight = false;
+  // Filled by the forward: cross_entropy's per-lane statistics ((3, lanes) of
+  // the compute dtype), and d(result) / d(lane loss) (1 / denominator for mean).
+  Tensor stats;
+  double scale = 1.0;
+};
+// `compute` runs the forward (filling spec.stats and spec.scale) and the node is
+// recorded with input, and target for probabilities, as its inputs.
+Tensor class_loss(ClassLossSpec& spec, const Tensor& input, const Tensor& target, const Tensor& weight,
+                  const std::function<Tensor()>& compute);
+// {d input, d target (probabilities, when want_target)} from the fused kernels.
+std::vector<Tensor> fused_class_loss_backward(const ClassLossSpec& spec, const Tensor& input, const Tensor& target,
+                                              const Tensor& weight, const Tensor& grad, bool want_target);
+
+struct BceSpec {
+  LossReduction reduction = LossReduction::Mean;
+  DType dtype = DType::Float32;  // the target's: torch computes in place into (1 - target)
+  bool has_weight = false, has_pos_weight = false;
+};
+Tensor bce_with_logits(const BceSpec& spec, const Tensor& input, const Tensor& target, const Tensor& weight,
+                       const Tensor& pos_weight, const std::function<Tensor()>& compute);
+std::vector<Tensor> fused_bce_backward(const BceSpec& spec, const Tensor& input, const Tensor& target,
+                                       const Tensor& weight, const Tensor& pos_weight, const Tensor& grad,
+                                       bool want_target);
 
 }  // namespace rusttorch::autograd

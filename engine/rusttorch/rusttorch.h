@@ -6,6 +6,7 @@
 #include "rusttorch/dtype.h"
 #include "rusttorch/error.h"
 #include "rusttorch/linalg.h"
+#include "rusttorch/loss.h"
 #include "rusttorch/ops.h"
 #include "rusttorch/random.h"
 #include "rusttorch/reduction.h"
