@@ -42,6 +42,7 @@ void bind_tensor_methods(py::module_& m);
 void bind_reduction(py::module_& m);
 void bind_activation(py::module_& m);
 void bind_linalg(py::module_& m);
+void bind_loss(py::module_& m);
 void bind_autograd(py::module_& m);
 
 }  // namespace rtpy

@@ -63,5 +63,6 @@ PYBIND11_MODULE(_C, m) {
   bind_reduction(m);
   bind_activation(m);
   bind_linalg(m);
+  bind_loss(m);
   bind_autograd(m);
 }
