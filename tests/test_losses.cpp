@@ -92,9 +92,11 @@ struct ClassResult {
   std::vector<T> stats, gx, gt;
 };
 
+// Runs forward then backward (nll_loss: the statistics are unused) over the
+// whole problem, or over lanes [lane_begin, lane_end) of outer index 0.
 template <class T>
-ClassResult<T> run_cross_entropy(const k::LossKernels& lk, const ClassProblem<T>& p, int64_t lane_begin = 0,
-                                 int64_t lane_end = -1) {
+ClassResult<T> run_class(k::ClassLossFn forward, k::ClassLossFn backward, const ClassProblem<T>& p,
+                         int64_t lane_begin = 0, int64_t lane_end = -1) {
   const int64_t L = p.n_lanes();
   ClassResult<T> r;
   r.loss.assign(static_cast<std::size_t>(L), -1.0);
@@ -102,36 +104,33 @@ ClassResult<T> run_cross_entropy(const k::LossKernels& lk, const ClassProblem<T>
   r.stats.assign(static_cast<std::size_t>(3 * L), T(0));
   r.gx.assign(static_cast<std::size_t>(p.n_x()), T(-1));
   r.gt.assign(static_cast<std::size_t>(p.n_x()), T(-1));
+  const int64_t off = lane_end >= 0 ? lane_begin : 0;  // lanes of outer index 0 are at the start of everything
   k::ClassLossArgs a = p.args();
-  a.max = r.stats.data();
-  a.logsum = r.stats.data() + L;
-  a.tw = r.stats.data() + 2 * L;
-  a.loss = r.loss.data();
-  a.target_weight = r.target_weight.data();
-  a.grad = p.grad.data();
-  a.grad_step = 1;
-  a.grad_scale = 0.75;
-  a.grad_x = r.gx.data();
-  a.grad_target = p.prob ? r.gt.data() : nullptr;
-  if (lane_end >= 0) {  // a sub-range of the lanes of outer index 0 (column shape)
-    const int64_t off = lane_begin;
+  if (lane_end >= 0) {
     a.outer = 1;
     a.lanes = lane_end - lane_begin;
-    a.x = p.x.data() + off;
-    a.target = p.prob ? static_cast<const void*>(p.target_p.data() + off) : static_cast<const void*>(p.target_i.data() + off);
-    a.max = r.stats.data() + off;
-    a.logsum = r.stats.data() + L + off;
-    a.tw = r.stats.data() + 2 * L + off;
-    a.loss = r.loss.data() + off;
-    a.target_weight = r.target_weight.data() + off;
-    a.grad = p.grad.data() + off;
-    a.grad_x = r.gx.data() + off;
-    a.grad_target = p.prob ? r.gt.data() + off : nullptr;
   }
-  const int pi = p.prob ? 1 : 0;
-  lk.cross_entropy[pi][kDt<T>](a);
-  lk.cross_entropy_backward[pi][kDt<T>](a);
+  a.x = p.x.data() + off;
+  a.target = p.prob ? static_cast<const void*>(p.target_p.data() + off) : static_cast<const void*>(p.target_i.data() + off);
+  a.max = r.stats.data() + off;
+  a.logsum = r.stats.data() + L + off;
+  a.tw = r.stats.data() + 2 * L + off;
+  a.loss = r.loss.data() + off;
+  a.target_weight = r.target_weight.data() + off;
+  a.grad = p.grad.data() + off;
+  a.grad_step = 1;
+  a.grad_scale = 0.75;
+  a.grad_x = r.gx.data() + off;
+  a.grad_target = p.prob ? r.gt.data() + off : nullptr;
+  forward(a);
+  backward(a);
   return r;
+}
+template <class T>
+ClassResult<T> run_cross_entropy(const k::LossKernels& lk, const ClassProblem<T>& p, int64_t lane_begin = 0,
+                                 int64_t lane_end = -1) {
+  const int pi = p.prob ? 1 : 0;
+  return run_class(lk.cross_entropy[pi][kDt<T>], lk.cross_entropy_backward[pi][kDt<T>], p, lane_begin, lane_end);
 }
 
 template <class T>
@@ -222,22 +221,7 @@ TEST_CASE_TEMPLATE("nll_loss kernels: the same values on every ISA", T, float, d
       INFO("isa = " << isa << ", lanes = " << lanes);
       ClassProblem<T> p(4, 9, lanes, false, true, 0.0, 5 + lanes);
       if (lanes == 1) p.s_class = 1;
-      auto run = [&](const k::LossKernels& t) {
-        ClassResult<T> r;
-        r.loss.assign(p.n_lanes(), -1.0);
-        r.target_weight.assign(p.n_lanes(), -1.0);
-        r.gx.assign(p.n_x(), T(-1));
-        k::ClassLossArgs a = p.args();
-        a.loss = r.loss.data();
-        a.target_weight = r.target_weight.data();
-        a.grad = p.grad.data();
-        a.grad_step = 1;
-        a.grad_scale = 0.5;
-        a.grad_x = r.gx.data();
-        t.nll[kDt<T>](a);
-        t.nll_backward[kDt<T>](a);
-        return r;
-      };
+      auto run = [&](const k::LossKernels& t) { return run_class(t.nll[kDt<T>], t.nll_backward[kDt<T>], p); };
       const ClassResult<T> got = run(lk), want = run(ref);
       CHECK(rt_test::same_values(got.loss, want.loss));
       CHECK(rt_test::same_values(got.gx, want.gx));

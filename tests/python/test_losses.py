@@ -106,51 +106,39 @@ def bce_rt(x, t, weight=None, pos_weight=None, reduction="mean"):
 
 
 # ---------------------------------------------------------------- cross_entropy, nll_loss: every option
+# (ignore_index, label_smoothing) pairs per kind: None is "no target ignored"
+CLASS_OPTIONS = {
+    "indices": [(None, 0.3), (-100, 0.0), (2, 0.3)],
+    "probabilities": [(None, 0.0), (None, 0.3)],
+    "nll": [(None, 0.0), (-100, 0.0), (1, 0.0)],
+}
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("shape", SHAPES)
-def test_cross_entropy_class_indices(shape, dtype):
-    gen = torch.Generator().manual_seed(len(shape))
+@pytest.mark.parametrize("kind", list(CLASS_OPTIONS))
+def test_class_losses_every_option(kind, shape, dtype):
+    """cross_entropy with class indices or probabilities, and nll_loss: every
+    reduction, with and without weights, ignore_index, label_smoothing."""
+    gen = torch.Generator().manual_seed(len(shape) + 10 * len(kind))
     dt = getattr(torch, dtype)
-    C = classes_of(shape)
+    C, cd = classes_of(shape), 0 if len(shape) == 1 else 1
     for reduction, weighted, (ignore, ls) in itertools.product(["none", "mean", "sum"], [False, True],
-                                                               [(None, 0.3), (-100, 0.0), (2, 0.3)]):
+                                                               CLASS_OPTIONS[kind]):
         x = torch.randn(shape, dtype=dt, generator=gen) * 3
-        t = index_target(gen, shape, ignore)
-        w = torch.rand(C, dtype=dt, generator=gen) + 0.1 if weighted else None
-        kw = dict(reduction=reduction, label_smoothing=ls)
-        if ignore is not None:
-            kw["ignore_index"] = ignore
-        check_against_torch(ce_rt, F.cross_entropy, x, t, w, dtype, **kw)
-
-
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("shape", SHAPES)
-def test_cross_entropy_class_probabilities(shape, dtype):
-    gen = torch.Generator().manual_seed(10 + len(shape))
-    dt = getattr(torch, dtype)
-    C = classes_of(shape)
-    for reduction, weighted, ls in itertools.product(["none", "mean", "sum"], [False, True], [0.0, 0.3]):
-        x = torch.randn(shape, dtype=dt, generator=gen) * 3
-        t = torch.softmax(torch.randn(shape, dtype=dt, generator=gen), dim=0 if len(shape) == 1 else 1)
-        w = torch.rand(C, dtype=dt, generator=gen) + 0.1 if weighted else None
-        check_against_torch(ce_rt, F.cross_entropy, x, t, w, dtype, target_grad=True, reduction=reduction,
-                            label_smoothing=ls)
-
-
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("shape", SHAPES)
-def test_nll_loss(shape, dtype):
-    gen = torch.Generator().manual_seed(20 + len(shape))
-    dt = getattr(torch, dtype)
-    C = classes_of(shape)
-    for reduction, weighted, ignore in itertools.product(["none", "mean", "sum"], [False, True], [None, -100, 1]):
-        x = torch.log_softmax(torch.randn(shape, dtype=dt, generator=gen), dim=0 if len(shape) == 1 else 1)
-        t = index_target(gen, shape, ignore)
         w = torch.rand(C, dtype=dt, generator=gen) + 0.1 if weighted else None
         kw = dict(reduction=reduction)
         if ignore is not None:
             kw["ignore_index"] = ignore
-        check_against_torch(nll_rt, F.nll_loss, x, t, w, dtype, **kw)
+        if kind == "nll":
+            check_against_torch(nll_rt, F.nll_loss, torch.log_softmax(x, cd), index_target(gen, shape, ignore), w,
+                                dtype, **kw)
+        elif kind == "indices":
+            check_against_torch(ce_rt, F.cross_entropy, x, index_target(gen, shape, ignore), w, dtype,
+                                label_smoothing=ls, **kw)
+        else:
+            t = torch.softmax(torch.randn(shape, dtype=dt, generator=gen), dim=cd)
+            check_against_torch(ce_rt, F.cross_entropy, x, t, w, dtype, target_grad=True, label_smoothing=ls, **kw)
 
 
 def test_node_names_and_reductions_shapes():
