@@ -246,7 +246,8 @@ Tensor class_forward_index(ClassLossSpec& spec, const Tensor& input, const Tenso
   double denom = 1.0;
   if (spec.reduction == LossReduction::Mean) denom = lanes == 0 ? 0.0 : sum(lane_w);
   spec.scale = spec.reduction == LossReduction::Mean ? 1.0 / denom : 1.0;
-  if (lanes == 0 && spec.reduction == LossReduction::Mean) return Tensor::scalar_tensor(Scalar(kNaN), dt);
+  // torch's mean is nll_sum / denom (+ smoothing_sum / denom): NaN whenever denom is 0, as nll_sum is then 0
+  if (spec.reduction == LossReduction::Mean && denom == 0.0) return Tensor::scalar_tensor(Scalar(kNaN), dt);
   return reduce_lanes(lane_loss, sh, spec.reduction, dt, denom);
 }
 

@@ -314,7 +314,7 @@ def test_empty_batches_all_ignored_and_zero_weights():
               F.binary_cross_entropy_with_logits(torch.randn(0, 3), torch.rand(0, 3), reduction=red), "float32")
         x = torch.randn(3, 5)
         for t, w in [(torch.full((3,), -100), None), (torch.full((3,), -100), torch.rand(5)),
-                     (torch.tensor([1, 0, 4]), torch.zeros(5))]:
+                     (torch.tensor([1, 0, 4]), torch.zeros(5)), (torch.tensor([1, 1, 1]), torch.tensor([1.0, 0, 1, 1, 1]))]:
             for ls in [0.0, 0.2]:
                 check_against_torch(ce_rt, F.cross_entropy, x, t, w, "float32", reduction=red, label_smoothing=ls)
         # no classes: every target must be ignored
