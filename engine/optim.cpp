@@ -51,14 +51,15 @@ Bytes bytes_of(const Tensor& t) {
   return {p, p + t.numel() * static_cast<int64_t>(t.itemsize())};
 }
 
-// Checks the lists, bumps the version of every tensor the step writes, and
-// returns one Group per parameter. Nothing is bumped when a check fails.
 void check_length(const char* op, const char* name, std::size_t params, std::size_t size) {
   if (size != params)
     throw Error(std::string(op) + ": params and " + name + " must have the same length, got " +
                 std::to_string(params) + " and " + std::to_string(size));
 }
 
+// Checks the lists, bumps the version of every tensor the step writes, and
+// returns one Group per parameter. Nothing is bumped when a check fails.
+// (Error messages are built only on failure: this runs per tensor per step.)
 std::vector<Group> prepare(const char* op, const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
                            std::initializer_list<StateList> states) {
   const std::string pre = std::string(op) + ": ";
@@ -84,15 +85,15 @@ std::vector<Group> prepare(const char* op, const std::vector<Tensor>& params, co
     int count = 0;
     members[count++] = {"params", &p};
     const auto add = [&](const char* name, const Tensor& t) {
-      const std::string what = pre + item(name, i);
-      if (!t.defined()) throw Error(what + " is undefined");
+      const auto what = [&] { return pre + item(name, i); };
+      if (!t.defined()) throw Error(what() + " is undefined");
       if (t.dtype() != p.dtype())
-        throw Error(what + " has dtype " + detail::torch_type_name(t.dtype()) + " but params[" + std::to_string(i) +
-                    "] has dtype " + detail::torch_type_name(p.dtype()));
+        throw Error(what() + " has dtype " + detail::torch_type_name(t.dtype()) + " but " + item("params", i) +
+                    " has dtype " + detail::torch_type_name(p.dtype()));
       if (t.shape() != p.shape())
-        throw Error(what + " has shape " + shape_str(t.shape()) + " but params[" + std::to_string(i) +
-                    "] has shape " + shape_str(p.shape()));
-      if (!t.is_contiguous()) throw Error(what + " must be contiguous");
+        throw Error(what() + " has shape " + shape_str(t.shape()) + " but " + item("params", i) + " has shape " +
+                    shape_str(p.shape()));
+      if (!t.is_contiguous()) throw Error(what() + " must be contiguous");
       members[count++] = {name, &t};
     };
     add("grads", grads[i]);

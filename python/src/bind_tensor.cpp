@@ -205,7 +205,9 @@ std::vector<Tensor> tensor_list(py::handle seq, const char* fn, const char* arg,
     throw py::type_error(what + " (position " + std::to_string(position) + ") must be tuple of Tensors, not Tensor");
   if (!PySequence_Check(seq.ptr()))
     throw py::type_error(what + " must be tuple of Tensors, not " + Py_TYPE(seq.ptr())->tp_name);
-  for (py::handle h : py::reinterpret_borrow<py::sequence>(seq)) {
+  const py::sequence items = py::reinterpret_borrow<py::sequence>(seq);
+  r.reserve(items.size());
+  for (py::handle h : items) {
     if (!is_tensor(h.ptr()))
       throw py::type_error(what + " must be tuple of Tensors, but found element of type " + Py_TYPE(h.ptr())->tp_name);
     r.push_back(tensor_of(h.ptr()));
