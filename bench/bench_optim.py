@@ -18,12 +18,10 @@ memory roof of this machine).
 """
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import statistics
-import subprocess
-import sys
+
+from isolated import arg_parser, run_worker
 
 WORKER = r'''
 import sys, time, json
@@ -72,17 +70,6 @@ else:
             rt._C._fused_sgd_(params, grads, bufs, [state["first"]] * len(sizes), lr=1e-3, momentum=0.9,
                               dampening=0.0, nesterov=False, weight_decay=0.0, maximize=False)
             state["first"] = False
-def timeit(fn, min_time=0.3):
-    fn(); fn()
-    n = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        t = time.perf_counter() - t0
-        if t >= min_time:
-            return t / n
-        n *= 2
 print(json.dumps(timeit(step) * 1e6))
 '''
 
@@ -93,21 +80,11 @@ BYTES = {"adam": 4 * (4 + 3), "sgd": 4 * (3 + 2)}
 
 
 def run(lib: str, threads: int, case: str) -> float:
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-    out = subprocess.run([sys.executable, "-c", WORKER, lib, str(threads), case], capture_output=True, text=True,
-                         env=env)
-    if out.returncode != 0:
-        sys.exit(f"{lib} {case} ({threads} threads) failed:\n{out.stderr}")
-    return float(out.stdout.strip().splitlines()[-1])
+    return run_worker(WORKER, lib, threads, case)
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--rounds", type=int, default=5)
-    p.add_argument("--threads", default="1,2")
-    p.add_argument("--cases", default=",".join(CASES))
-    p.add_argument("--json")
-    args = p.parse_args()
+    args = arg_parser(__doc__, CASES).parse_args()
     rows = []
     print(f"{'case':<12} {'thr':>3} {'torch us':>9} {'fused us':>9} {'rusttorch us':>13} {'vs torch':>9} "
           f"{'vs fused':>9} {'GB/s':>6} {'roof GB/s':>9}")

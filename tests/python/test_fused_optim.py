@@ -56,12 +56,22 @@ def adagrad_configs():
                 yield dict(lr=0.1, lr_decay=lr_decay, weight_decay=wd, eps=1e-10, maximize=maximize)
 
 
-class Sgd:
-    configs = sgd_configs
+class Optimizer:
+    """configs(): the option sets; states(c): its state names (torch's keys); step(): one fused step."""
+    torch_name = ""
+
+    @classmethod
+    def torch_optimizer(cls, params, c):
+        return getattr(torch.optim, cls.torch_name)(params, foreach=False, **c)
 
     @staticmethod
-    def torch_optimizer(params, c):
-        return torch.optim.SGD(params, foreach=False, **c)
+    def init(p, name):
+        return rt.zeros(list(p.shape), dtype=p.dtype)
+
+
+class Sgd(Optimizer):
+    configs = sgd_configs
+    torch_name = "SGD"
 
     @staticmethod
     def states(c):
@@ -79,7 +89,7 @@ class Sgd:
                           weight_decay=c["weight_decay"], maximize=c["maximize"])
 
 
-class Adam:
+class Adam(Optimizer):
     configs = adam_configs
 
     @staticmethod
@@ -93,10 +103,6 @@ class Adam:
         return ["exp_avg", "exp_avg_sq"] + (["max_exp_avg_sq"] if c["amsgrad"] else [])
 
     @staticmethod
-    def init(p, name):
-        return rt.zeros(list(p.shape), dtype=p.dtype)
-
-    @staticmethod
     def step(ps, gs, st, k, c):
         rt._C._fused_adam_(ps, gs, st["exp_avg"], st["exp_avg_sq"], st.get("max_exp_avg_sq", []),
                            [float(k)] * len(ps), lr=c["lr"], beta1=c["betas"][0], beta2=c["betas"][1],
@@ -104,21 +110,14 @@ class Adam:
                            maximize=c["maximize"], decoupled_weight_decay=c["decoupled"])
 
 
-class Rmsprop:
+class Rmsprop(Optimizer):
     configs = rmsprop_configs
-
-    @staticmethod
-    def torch_optimizer(params, c):
-        return torch.optim.RMSprop(params, foreach=False, **c)
+    torch_name = "RMSprop"
 
     @staticmethod
     def states(c):
         return (["square_avg"] + (["grad_avg"] if c["centered"] else [])
                 + (["momentum_buffer"] if c["momentum"] > 0 else []))
-
-    @staticmethod
-    def init(p, name):
-        return rt.zeros(list(p.shape), dtype=p.dtype)
 
     @staticmethod
     def step(ps, gs, st, k, c):
@@ -127,20 +126,13 @@ class Rmsprop:
                               momentum=c["momentum"], centered=c["centered"], maximize=c["maximize"])
 
 
-class Adagrad:
+class Adagrad(Optimizer):
     configs = adagrad_configs
-
-    @staticmethod
-    def torch_optimizer(params, c):
-        return torch.optim.Adagrad(params, foreach=False, **c)
+    torch_name = "Adagrad"
 
     @staticmethod
     def states(c):
         return ["sum"]
-
-    @staticmethod
-    def init(p, name):
-        return rt.zeros(list(p.shape), dtype=p.dtype)
 
     @staticmethod
     def step(ps, gs, st, k, c):
