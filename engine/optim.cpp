@@ -183,7 +183,8 @@ void fused_sgd_(const std::vector<Tensor>& params, const std::vector<Tensor>& gr
     with_type(g, [&](auto zero) {
       using T = decltype(zero);
       int flags = o.weight_decay != 0 ? k::kOptWeightDecay : 0;
-      if (momentum) flags |= k::kOptMomentum | (first_step[i] ? k::kOptFirstStep : 0) | (o.nesterov ? k::kOptNesterov : 0);
+      if (momentum)
+        flags |= k::kOptMomentum | (first_step[i] ? k::kOptFirstStep : 0) | (o.nesterov ? k::kOptNesterov : 0);
       const k::SgdScalars<T> s{sign_of<T>(o.maximize), T(o.weight_decay), T(o.momentum), T(1 - o.dampening),
                                T(-o.lr), flags};
       pick<T>(kt.sgd_f32, kt.sgd_f64)(at<T>(g, 0, lo), at<T>(g, 1, lo), at<T>(g, 2, lo), hi - lo, s);
@@ -216,7 +217,8 @@ void fused_adam_(const std::vector<Tensor>& params, const std::vector<Tensor>& g
       using T = decltype(zero);
       const k::AdamScalars<T> s{sign_of<T>(o.maximize), T(o.weight_decay), T(decay), T(1 - o.beta1), T(o.beta2),
                                 T(1 - o.beta2), T(-step_size), T(1 / bias_correction2_sqrt), T(o.eps), flags};
-      pick<T>(kt.adam_f32, kt.adam_f64)(at<T>(g, 0, lo), at<T>(g, 1, lo), at<T>(g, 2, lo), at<T>(g, 3, lo), at<T>(g, 4, lo), hi - lo, s);
+      pick<T>(kt.adam_f32, kt.adam_f64)(at<T>(g, 0, lo), at<T>(g, 1, lo), at<T>(g, 2, lo), at<T>(g, 3, lo),
+                                        at<T>(g, 4, lo), hi - lo, s);
     });
   });
 }
@@ -238,7 +240,8 @@ void fused_rmsprop_(const std::vector<Tensor>& params, const std::vector<Tensor>
       using T = decltype(zero);
       const k::RmspropScalars<T> s{sign_of<T>(o.maximize), T(o.weight_decay), T(o.alpha), T(1 - o.alpha),
                                    T(o.eps), T(o.momentum), T(-o.lr), flags};
-      pick<T>(kt.rmsprop_f32, kt.rmsprop_f64)(at<T>(g, 0, lo), at<T>(g, 1, lo), at<T>(g, 2, lo), at<T>(g, 3, lo), at<T>(g, 4, lo), hi - lo, s);
+      pick<T>(kt.rmsprop_f32, kt.rmsprop_f64)(at<T>(g, 0, lo), at<T>(g, 1, lo), at<T>(g, 2, lo), at<T>(g, 3, lo),
+                                              at<T>(g, 4, lo), hi - lo, s);
     });
   });
 }
