@@ -10,12 +10,10 @@ the same thread count, in alternating rounds; the figures are medians.
 """
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import statistics
-import subprocess
-import sys
+
+from isolated import arg_parser, run_worker
 
 WORKER = r'''
 import sys, time, json
@@ -32,17 +30,6 @@ else:
 rng = np.random.default_rng(0)
 def leaf(*shape):
     return L.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=True)
-def timeit(fn, min_time=0.3):
-    fn(); fn()
-    n, t = 1, 0.0
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        t = time.perf_counter() - t0
-        if t >= min_time:
-            return t / n
-        n *= 2
 if case == "small_graph":
     a, b, c = leaf(16), leaf(16), leaf(16)
     def fn():
@@ -67,19 +54,11 @@ CASES = ["small_graph", "matmul", "softmax", "relu", "gelu", "sigmoid", "tanh", 
 
 
 def run(lib: str, threads: int, case: str) -> float:
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-    out = subprocess.run([sys.executable, "-c", WORKER, lib, str(threads), case], capture_output=True, text=True,
-                         env=env, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
+    return run_worker(WORKER, lib, threads, case)
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--rounds", type=int, default=5)
-    p.add_argument("--threads", default="1,2")
-    p.add_argument("--cases", default=",".join(CASES))
-    p.add_argument("--json")
-    args = p.parse_args()
+    args = arg_parser(__doc__, CASES).parse_args()
     rows = []
     print(f"{'case':<12} {'thr':>3} {'torch us':>10} {'rusttorch us':>13} {'ratio':>7}")
     for threads in [int(t) for t in args.threads.split(",")]:

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "gemm_abi.h"
+#include "optim_abi.h"
 #include "primitives_abi.h"
 #include "reduce_abi.h"
 
@@ -72,6 +73,7 @@ struct KernelTable {
   ReduceKernels reduce;          // reductions, activations, softmax (reduce_abi.h)
   GemmKernels gemm;              // matmul microkernels and packing (gemm_abi.h)
   PrimitiveKernels primitives;   // fma, two_prod as the kernels compute them (primitives_abi.h)
+  OptimKernels optim;            // fused optimizer updates (optim_abi.h)
 };
 
 }  // namespace rusttorch::kernels

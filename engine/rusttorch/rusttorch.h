@@ -7,6 +7,7 @@
 #include "rusttorch/error.h"
 #include "rusttorch/linalg.h"
 #include "rusttorch/ops.h"
+#include "rusttorch/optim.h"
 #include "rusttorch/random.h"
 #include "rusttorch/reduction.h"
 #include "rusttorch/scalar.h"

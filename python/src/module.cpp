@@ -64,4 +64,5 @@ PYBIND11_MODULE(_C, m) {
   bind_activation(m);
   bind_linalg(m);
   bind_autograd(m);
+  bind_optim(m);
 }
