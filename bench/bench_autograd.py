@@ -10,7 +10,7 @@ the same thread count, in alternating rounds; the figures are medians.
 """
 from __future__ import annotations
 
-import process_bench
+from isolated import compare
 
 WORKER = r'''
 if case == "small_graph":
@@ -37,4 +37,4 @@ CASES = ["small_graph", "matmul", "softmax", "relu", "gelu", "sigmoid", "tanh", 
 
 
 if __name__ == "__main__":
-    process_bench.main(__doc__.splitlines()[0], WORKER, CASES)
+    compare(__doc__, WORKER, CASES)

@@ -39,4 +39,25 @@ void parallel_for(int64_t n, int64_t grain, const F& f) {
       tbb::static_partitioner());
 }
 
+// Calls f(begin, end) over [0, n) in chunks of `chunk` elements (the last one
+// shorter), for work that is uniform per element but spread over many
+// tensors (the optimizers' flattened parameter lists): threads take chunks as
+// they free up, so a thread slowed by other load holds none back. One call
+// f(0, n) when a chunk covers n or one thread is allowed.
+template <class F>
+void parallel_chunks(int64_t n, int64_t chunk, const F& f) {
+  if (n <= 0) return;
+  const int64_t chunks = (n + chunk - 1) / chunk;
+  if (chunks <= 1 || max_threads() <= 1) {
+    f(int64_t{0}, n);
+    return;
+  }
+  tbb::parallel_for(
+      tbb::blocked_range<int64_t>(0, chunks, 1),
+      [&](const tbb::blocked_range<int64_t>& r) {
+        for (int64_t c = r.begin(); c < r.end(); ++c) f(c * chunk, std::min(n, (c + 1) * chunk));
+      },
+      tbb::simple_partitioner());
+}
+
 }  // namespace rusttorch::detail

@@ -3,7 +3,11 @@
 // number of threads and any ISA.
 #include "rusttorch/random.h"
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
+#include <cstdint>
+#include <vector>
 #include <limits>
 #include <mutex>
 
@@ -105,6 +109,31 @@ Tensor Tensor::randint(int64_t low, int64_t high, const Shape& shape, DType dtyp
     case DType::Float32: fill_with<float>(t, [&](uint64_t i) { return static_cast<float>(value(i)); }); break;
     case DType::Float64: fill_with<double>(t, [&](uint64_t i) { return static_cast<double>(value(i)); }); break;
     case DType::Bool: fill_with<uint8_t>(t, [&](uint64_t i) { return static_cast<uint8_t>(value(i) != 0); }); break;
+  }
+  return t;
+}
+
+Tensor randperm(int64_t n, DType dtype, Generator* gen) {
+  if (n < 0) throw Error("Trying to create tensor with negative dimension " + std::to_string(n) + ": [" + std::to_string(n) + "]");
+  if (dtype == DType::Bool) throw Error("\"randperm\" not implemented for 'Bool'");
+  if ((dtype == DType::Float32 && n > (int64_t{1} << 24)) || (dtype == DType::Int32 && n > INT32_MAX))
+    throw Error("n cannot be greater than the largest integer the dtype holds exactly, but got n=" + std::to_string(n));
+  std::vector<int64_t> perm(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) perm[static_cast<size_t>(i)] = i;
+  uint64_t seed = 0;
+  const uint64_t base = reserve(gen, static_cast<uint64_t>(n), &seed);
+  for (int64_t i = n - 1; i > 0; --i) {  // swap i with a uniform j in [0, i]
+    const unsigned __int128 m = static_cast<unsigned __int128>(bits_at(seed, base + static_cast<uint64_t>(i))) *
+                                static_cast<uint64_t>(i + 1);
+    std::swap(perm[static_cast<size_t>(i)], perm[static_cast<size_t>(m >> 64)]);
+  }
+  Tensor t = TensorAccess::alloc(Shape{n}, dtype);
+  switch (dtype) {
+    case DType::Int64: std::copy(perm.begin(), perm.end(), static_cast<int64_t*>(t.data_ptr())); break;
+    case DType::Int32: std::transform(perm.begin(), perm.end(), static_cast<int32_t*>(t.data_ptr()), [](int64_t v) { return static_cast<int32_t>(v); }); break;
+    case DType::Float32: std::transform(perm.begin(), perm.end(), static_cast<float*>(t.data_ptr()), [](int64_t v) { return static_cast<float>(v); }); break;
+    case DType::Float64: std::transform(perm.begin(), perm.end(), static_cast<double*>(t.data_ptr()), [](int64_t v) { return static_cast<double>(v); }); break;
+    case DType::Bool: break;
   }
   return t;
 }

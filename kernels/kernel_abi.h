@@ -9,6 +9,7 @@
 
 #include "gemm_abi.h"
 #include "loss_abi.h"
+#include "optim_abi.h"
 #include "primitives_abi.h"
 #include "reduce_abi.h"
 
@@ -74,6 +75,7 @@ struct KernelTable {
   GemmKernels gemm;              // matmul microkernels and packing (gemm_abi.h)
   LossKernels loss;              // cross_entropy, nll_loss, binary_cross_entropy_with_logits (loss_abi.h)
   PrimitiveKernels primitives;   // fma, two_prod as the kernels compute them (primitives_abi.h)
+  OptimKernels optim;            // fused optimizer updates (optim_abi.h)
 };
 
 }  // namespace rusttorch::kernels

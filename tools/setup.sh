@@ -26,13 +26,14 @@ fi
 
 PY=${PYTHON:-python3}
 # dask and distributed: the Dask chunk tests, examples and benchmark only (optional at run time).
+# scikit-learn (its bundled digits data set) and tqdm: examples/train_digits.py only.
 PIP_PACKAGES=(meson ninja meson-python pybind11 numpy pytest hypothesis matplotlib "torch==2.13.0"
-              "dask[array]==2026.8.0" "distributed==2026.8.0")
+              "dask[array]==2026.8.0" "distributed==2026.8.0" "scikit-learn==1.9.1" "tqdm==4.70.1")
 need_pip=0
 "$PY" - <<'PYEOF' || need_pip=1
 import importlib.util, sys
 mods = ["mesonbuild", "ninja", "mesonpy", "pybind11", "numpy", "pytest", "hypothesis", "matplotlib", "torch",
-        "dask", "distributed"]
+        "dask", "distributed", "sklearn", "tqdm"]
 missing = [m for m in mods if importlib.util.find_spec(m) is None]
 if not missing:
     import torch

@@ -8,6 +8,7 @@
 #include "rusttorch/linalg.h"
 #include "rusttorch/loss.h"
 #include "rusttorch/ops.h"
+#include "rusttorch/optim.h"
 #include "rusttorch/random.h"
 #include "rusttorch/reduction.h"
 #include "rusttorch/scalar.h"

@@ -27,7 +27,8 @@ __version__ = "0.1.0"
 
 from . import _tensor_methods  # noqa: E402  (adds the Python-level Tensor methods)
 from . import _numpy_dtype, _numpy_protocol, _pickle  # noqa: E402,F401  (NumPy protocols, pickling)
-from . import autograd, backends, nn  # noqa: E402
+from . import autograd, backends, nn, optim, utils  # noqa: E402
+from .serialization import load, save  # noqa: E402
 from .autograd.grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: E402
 from ._tensor_methods import (  # noqa: E402
     add_scalar,
@@ -71,7 +72,7 @@ if "dask.array" in __import__("sys").modules:  # dask is in use already: registe
 
 # Everything of the native module that is public, plus the Python-level functions.
 __all__ = [n for n in dir(_C) if not n.startswith("_")] + [
-    "float", "double", "long", "int", "bool", "autograd", "backends", "nn",
+    "float", "double", "long", "int", "bool", "autograd", "backends", "nn", "optim", "utils", "save", "load",
     "enable_grad", "inference_mode", "no_grad", "set_grad_enabled",
     "add_scalar", "broadcast_tensors", "broadcast_to", "clone", "exp_", "flatten", "get_default_dtype",
     "index_select", "is_floating_point", "log_", "masked_fill", "mul_scalar", "narrow", "numel", "permute",

@@ -209,6 +209,37 @@ def _format(self: Tensor, spec: str) -> str:
     return object.__format__(self, spec) if not spec else format(str(self), spec)
 
 
+def _sample_into(self: Tensor, draw: Tensor, name: str) -> Tensor:
+    """Writes a fresh draw into self, out of the graph (torch's samplers are in-place and not recorded)."""
+    if _C.is_grad_enabled() and self.requires_grad and self.is_leaf:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    if not self.is_floating_point():
+        raise NotImplementedError(f"\"{name}\" not implemented for '{str(self.dtype).split('.')[-1]}'")
+    prev = _C.is_grad_enabled()
+    _C._set_grad_enabled(False)
+    try:
+        self.copy_(draw)
+    finally:
+        _C._set_grad_enabled(prev)
+    return self
+
+
+def _uniform_(self: Tensor, from_: _Number = 0.0, to: _Number = 1.0, *, generator: Any = None) -> Tensor:
+    if from_ > to:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={from_} > to={to}")
+    dt = self.dtype if self.is_floating_point() else _C.float32
+    u = _C.rand(self.shape, dtype=dt, generator=generator)
+    return _sample_into(self, u.mul_(to - from_).add_(from_), "check_uniform_bounds")
+
+
+def _normal_(self: Tensor, mean: _Number = 0.0, std: _Number = 1.0, *, generator: Any = None) -> Tensor:
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    dt = self.dtype if self.is_floating_point() else _C.float32
+    z = _C.randn(self.shape, dtype=dt, generator=generator)
+    return _sample_into(self, z.mul_(std).add_(mean), "normal_kernel_cpu")
+
+
 def _index_select_method(self: Tensor, dim: builtins.int, index: Tensor) -> Tensor:
     return index_select(self, dim, index)
 
@@ -225,6 +256,8 @@ for _name, _fn in {
     "masked_fill": _masked_fill_method,
     "masked_fill_": _masked_fill_,
     "index_select": _index_select_method,
+    "uniform_": _uniform_,
+    "normal_": _normal_,
     "new_tensor": _new_tensor,
     "new_zeros": _new_zeros,
     "new_ones": _new_ones,

@@ -131,6 +131,18 @@ void bind_autograd(py::module_& m) {
      py::arg("create_graph") = false, py::arg("allow_unused") = false);
 
   // A custom Function's node: records `outputs` as made from `inputs` (None: not a tensor).
+  // Tensor._make_subclass as torch's: an instance of cls (a Python subclass
+  // of Tensor, e.g. nn.Parameter) holding a detached alias of data.
+  m.def("_make_subclass", [](py::handle cls, const Tensor& data, bool require_grad) {
+        if (!PyType_Check(cls.ptr()) || !PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(cls.ptr()), TensorType))
+          throw py::type_error("_make_subclass(): cls must be a subclass of Tensor");
+        auto* tp = reinterpret_cast<PyTypeObject*>(cls.ptr());
+        PyObject* o = tp->tp_alloc(tp, 0);
+        if (!o) throw python_error();
+        new (&reinterpret_cast<PyTensor*>(o)->t) Tensor(data.detach());
+        if (require_grad) tensor_of(o).requires_grad_(true);
+        return py::reinterpret_steal<py::object>(o);
+      }, py::arg("cls"), py::arg("data"), py::arg("require_grad") = false);
   m.def("_record_function", [](const std::string& name, py::object backward, py::object release, py::handle inputs,
                                py::handle outputs) {
     auto node = std::make_shared<PyFunctionNode>(name, std::move(backward), std::move(release));

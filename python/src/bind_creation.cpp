@@ -1,5 +1,8 @@
 // Factory functions (tensor, zeros, arange, rand, ..., *_like), interop entry
 // points, seeding and type-promotion queries.
+#include <memory>
+#include <random>
+
 #include "casters.h"
 
 namespace rtpy {
@@ -30,9 +33,65 @@ Scalar scalar_arg(py::handle o, const char* fn, const char* arg) {
 
 DType dtype_or(py::handle d, DType fallback, const char* fn) { return dtype_arg(d.ptr(), fallback, fn); }
 
-Tensor randint_impl(int64_t low, int64_t high, const Shape& shape, DType dtype) {
+using rusttorch::Generator;
+// The Python Generator objects own theirs; rusttorch.default_generator wraps
+// the engine's without owning it.
+using GeneratorRef = std::shared_ptr<Generator>;
+
+// generator=None | a rusttorch.Generator
+Generator* generator_arg(py::handle g, const char* fn) {
+  if (g.is_none()) return nullptr;
+  if (!py::isinstance<Generator>(g)) {
+    PyErr_Format(PyExc_TypeError, "%s(): argument 'generator' must be torch.Generator, not %s", fn, Py_TYPE(g.ptr())->tp_name);
+    throw python_error();
+  }
+  return g.cast<Generator*>();
+}
+
+uint64_t seed_arg(py::handle seed) {
+  py::object as_int = py::reinterpret_borrow<py::object>(reinterpret_cast<PyObject*>(&PyLong_Type))(seed);  // torch: int(seed)
+  const unsigned long long s = PyLong_AsUnsignedLongLongMask(as_int.ptr());
+  if (PyErr_Occurred()) throw python_error();
+  return s;
+}
+
+void bind_generator(py::module_& m) {
+  py::class_<Generator, GeneratorRef>(m, "Generator", "A seedable counter-based random source (torch.Generator).")
+      .def(py::init([](py::handle device) {
+             if (!device.is_none() && py::str(device).cast<std::string>() != "cpu")
+               throw rusttorch::Error("Device type " + py::str(device).cast<std::string>() + " is not supported by this build");
+             return std::make_shared<Generator>();
+           }),
+           py::arg("device") = "cpu")
+      .def("manual_seed", [](const GeneratorRef& g, py::handle seed) { g->manual_seed(seed_arg(seed)); return g; },
+           py::arg("seed"))
+      .def("initial_seed", &Generator::initial_seed)
+      .def("seed", [](const GeneratorRef& g) {  // a fresh nondeterministic seed, as torch
+        const uint64_t s = std::random_device{}() * 0x100000001ULL ^ std::random_device{}();
+        g->manual_seed(s);
+        return s;
+      })
+      .def("get_state", [](const GeneratorRef& g) {
+        Tensor t = Tensor::empty({2}, DType::Int64);
+        static_cast<int64_t*>(t.data_ptr())[0] = static_cast<int64_t>(g->initial_seed());
+        static_cast<int64_t*>(t.data_ptr())[1] = static_cast<int64_t>(g->offset());
+        return t;
+      })
+      .def("set_state", [](const GeneratorRef& g, const Tensor& state) {
+        if (state.dtype() != DType::Int64 || state.shape() != Shape{2})
+          throw rusttorch::Error("set_state: expected the int64 tensor of 2 elements that get_state returns");
+        const Tensor s = state.contiguous();
+        g->set_state(static_cast<uint64_t>(static_cast<const int64_t*>(s.data_ptr())[0]),
+                     static_cast<uint64_t>(static_cast<const int64_t*>(s.data_ptr())[1]));
+        return g;
+      }, py::arg("new_state"))
+      .def_property_readonly("device", [](const GeneratorRef&) { return py::str("cpu"); });
+  m.attr("default_generator") = GeneratorRef(&rusttorch::default_generator(), [](Generator*) {});
+}
+
+Tensor randint_impl(int64_t low, int64_t high, const Shape& shape, DType dtype, rusttorch::Generator* gen = nullptr) {
   const int64_t n = checked_numel(shape);
-  return without_gil(Cost::Memory, n, [&] { return Tensor::randint(low, high, shape, dtype); });
+  return without_gil(Cost::Memory, n, [&] { return Tensor::randint(low, high, shape, dtype, gen); });
 }
 
 }  // namespace
@@ -54,6 +113,8 @@ auto add_requires_grad(F f) {
 void bind_creation(py::module_& m) {
   const auto dtype_kw = py::arg("dtype") = py::none();
   const auto grad_kw = py::arg("requires_grad") = false;
+  const auto gen_kw = py::arg("generator") = py::none();
+  bind_generator(m);
 
   m.def("tensor", add_requires_grad([](py::handle data, py::handle dtype) { return tensor_from_data(data.ptr(), dtype.ptr()); }),
         py::arg("data"), py::kw_only(), dtype_kw, grad_kw, "A new tensor holding a copy of data (nested sequences, numbers, ndarrays, tensors).");
@@ -139,23 +200,33 @@ void bind_creation(py::module_& m) {
       py::arg("n"), py::arg("m") = py::none(), py::kw_only(), dtype_kw, grad_kw);
   m.def(
       "rand",
-      add_requires_grad([](py::args a, py::handle size, py::handle dtype) {
+      add_requires_grad([](py::args a, py::handle size, py::handle gen, py::handle dtype) {
         const Shape s = sizes(a, size, "rand");
+        Generator* g = generator_arg(gen, "rand");
         const DType d = dtype_or(dtype, rusttorch::kDefaultFloat, "rand");
-        return without_gil(Cost::Memory, checked_numel(s), [&] { return Tensor::rand(s, d); });
+        return without_gil(Cost::Memory, checked_numel(s), [&] { return Tensor::rand(s, d, g); });
       }),
-      py::arg("size") = py::none(), dtype_kw, grad_kw);
+      py::arg("size") = py::none(), gen_kw, dtype_kw, grad_kw);
   m.def(
       "randn",
-      add_requires_grad([](py::args a, py::handle size, py::handle dtype) {
+      add_requires_grad([](py::args a, py::handle size, py::handle gen, py::handle dtype) {
         const Shape s = sizes(a, size, "randn");
+        Generator* g = generator_arg(gen, "randn");
         const DType d = dtype_or(dtype, rusttorch::kDefaultFloat, "randn");
-        return without_gil(Cost::Memory, checked_numel(s), [&] { return Tensor::randn(s, d); });
+        return without_gil(Cost::Memory, checked_numel(s), [&] { return Tensor::randn(s, d, g); });
       }),
-      py::arg("size") = py::none(), dtype_kw, grad_kw);
+      py::arg("size") = py::none(), gen_kw, dtype_kw, grad_kw);
+  m.def(
+      "randperm",
+      add_requires_grad([](int64_t n, py::handle gen, py::handle dtype) {
+        Generator* g = generator_arg(gen, "randperm");
+        const DType d = dtype_or(dtype, DType::Int64, "randperm");
+        return without_gil(Cost::Memory, n, [&] { return rusttorch::randperm(n, d, g); });
+      }),
+      py::arg("n"), py::kw_only(), gen_kw, dtype_kw, grad_kw);
   m.def(
       "randint",
-      add_requires_grad([](py::args a, py::handle low, py::handle high, py::handle size, py::handle dtype) {
+      add_requires_grad([](py::args a, py::handle low, py::handle high, py::handle size, py::handle gen, py::handle dtype) {
         // randint(high, size) | randint(low, high, size), any of them by keyword
         std::vector<py::handle> v(a.begin(), a.end());
         py::handle lo = low, hi = high, sz = size;
@@ -169,10 +240,10 @@ void bind_creation(py::module_& m) {
         const int64_t l = lo.is_none() ? 0 : int_arg(lo.ptr(), "randint", "low");
         const int64_t h = int_arg(hi.ptr(), "randint", "high");
         return randint_impl(l, h, int_list(sz.ptr(), "randint", "size"),
-                            dtype_or(dtype, DType::Int64, "randint"));
+                            dtype_or(dtype, DType::Int64, "randint"), generator_arg(gen, "randint"));
       }),
       py::arg("low") = py::none(), py::arg("high") = py::none(), py::arg("size") = py::none(),
-      dtype_kw, grad_kw);
+      gen_kw, dtype_kw, grad_kw);
 
   m.def("empty_like", add_requires_grad([](const Tensor& t, py::handle dtype) {
         return Tensor::empty(t.shape(), dtype_or(dtype, t.dtype(), "empty_like"));
@@ -219,11 +290,9 @@ void bind_creation(py::module_& m) {
 
   m.def(
       "manual_seed",
-      [](py::handle seed) {
-        py::object as_int = py::reinterpret_borrow<py::object>(reinterpret_cast<PyObject*>(&PyLong_Type))(seed);  // torch: int(seed)
-        const unsigned long long s = PyLong_AsUnsignedLongLongMask(as_int.ptr());
-        if (PyErr_Occurred()) throw python_error();
-        rusttorch::manual_seed(s);
+      [m](py::handle seed) {
+        rusttorch::manual_seed(seed_arg(seed));
+        return m.attr("default_generator");
       },
       py::arg("seed"), "Seeds the default generator of rand/randn/randint.");
   m.def("initial_seed", [] { return rusttorch::default_generator().initial_seed(); });

@@ -84,22 +84,6 @@ Tensor stack_impl(const std::vector<Tensor>& ts, int64_t dim) {
   return cat_impl(u, dim);
 }
 
-std::vector<Tensor> tensor_list(py::handle seq, const char* fn) {
-  std::vector<Tensor> r;
-  if (is_tensor(seq.ptr()))  // torch refuses a tensor here (it is not a tuple of tensors)
-    throw py::type_error(std::string(fn) + "(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor");
-  if (!PySequence_Check(seq.ptr()))
-    throw py::type_error(std::string(fn) + "(): argument 'tensors' must be tuple of Tensors, not " +
-                         Py_TYPE(seq.ptr())->tp_name);
-  for (py::handle h : py::reinterpret_borrow<py::sequence>(seq)) {
-    if (!is_tensor(h.ptr()))
-      throw py::type_error(std::string(fn) + "(): argument 'tensors' must be tuple of Tensors, but found element of type " +
-                           Py_TYPE(h.ptr())->tp_name);
-    r.push_back(tensor_of(h.ptr()));
-  }
-  return r;
-}
-
 py::tuple to_tuple(const std::vector<Tensor>& v) {
   py::tuple r(v.size());
   for (std::size_t i = 0; i < v.size(); ++i) r[i] = py::reinterpret_steal<py::object>(wrap(v[i]));
@@ -213,6 +197,23 @@ const char* legacy_type_name(DType d) {
 Shape dims_arg(const py::args& a, const char* fn) { return varargs_shape(a, fn); }
 
 }  // namespace
+
+std::vector<Tensor> tensor_list(py::handle seq, const char* fn, const char* arg, int position) {
+  std::vector<Tensor> r;
+  const std::string what = std::string(fn) + "(): argument '" + arg + "'";
+  if (is_tensor(seq.ptr()))  // torch refuses a tensor here (it is not a tuple of tensors)
+    throw py::type_error(what + " (position " + std::to_string(position) + ") must be tuple of Tensors, not Tensor");
+  if (!PySequence_Check(seq.ptr()))
+    throw py::type_error(what + " must be tuple of Tensors, not " + Py_TYPE(seq.ptr())->tp_name);
+  const py::sequence items = py::reinterpret_borrow<py::sequence>(seq);
+  r.reserve(items.size());
+  for (py::handle h : items) {
+    if (!is_tensor(h.ptr()))
+      throw py::type_error(what + " must be tuple of Tensors, but found element of type " + Py_TYPE(h.ptr())->tp_name);
+    r.push_back(tensor_of(h.ptr()));
+  }
+  return r;
+}
 
 // Result into `out` when given (resizing an empty out, as torch), else returned.
 py::object with_out(Tensor r, py::handle out) {

@@ -37,6 +37,10 @@ auto on_copy_without_gil(Cost cost, const Tensor& a, F&& f) {
 // Returns `r`, or copies it into `out` (resizing an empty out, as torch) and returns out.
 py::object with_out(Tensor r, py::handle out);
 
+// The tensors of a sequence argument (torch's TensorList), as owned handles;
+// TypeError like torch's for anything else.
+std::vector<Tensor> tensor_list(py::handle seq, const char* fn, const char* arg = "tensors", int position = 1);
+
 void bind_creation(py::module_& m);
 void bind_tensor_methods(py::module_& m);
 void bind_reduction(py::module_& m);
@@ -44,6 +48,7 @@ void bind_activation(py::module_& m);
 void bind_linalg(py::module_& m);
 void bind_loss(py::module_& m);
 void bind_autograd(py::module_& m);
+void bind_optim(py::module_& m);
 
 }  // namespace rtpy
 

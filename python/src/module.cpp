@@ -65,4 +65,5 @@ PYBIND11_MODULE(_C, m) {
   bind_linalg(m);
   bind_loss(m);
   bind_autograd(m);
+  bind_optim(m);
 }

@@ -1,0 +1,13 @@
+// Fused optimizer updates for sse42 (kernels/optim_abi.h): the shared
+// implementation compiled with this folder's flags.
+#include <algorithm>
+
+#include "common/isa_prelude.h"
+#include "sse42/arch.h"
+
+namespace rusttorch::kernels::sse42 {
+#include "common/reduce_simd.inc"
+#include "common/optim_impl.inc"
+
+void fill_optim(KernelTable& t) { optim::fill(t.optim); }
+}  // namespace rusttorch::kernels::sse42
