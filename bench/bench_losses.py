@@ -2,13 +2,10 @@
 """Fused losses against torch: forward + backward of cross_entropy on 256x1000
 float32 logits (class indices), of cross_entropy over a strided class dim
 (8x21x64x64, segmentation-shaped), and of binary_cross_entropy_with_logits on
-1M float32 elements.
-
-Each library runs alone in its own process (torch's OpenMP threads keep
-spinning after its calls and would take the second core from our pool), at
-the same thread count, in alternating rounds; the figures are medians.
-
-    PYTHONPATH=build/python python3 bench/bench_losses.py [--rounds 5] [--threads 1,2] [--json FILE]
+1M float32 elements; the gradient is reset between calls.
+isolated.compare times each library in its own process (medians of
+alternating rounds). Run: PYTHONPATH=build/python python3 bench/bench_losses.py,
+with --rounds N, --threads 1,2, --cases ... and --json FILE.
 """
 from __future__ import annotations
 
