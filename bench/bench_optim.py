@@ -19,6 +19,7 @@ memory roof of this machine).
 from __future__ import annotations
 
 import json
+import os
 import statistics
 
 from isolated import arg_parser, run_worker
@@ -97,11 +98,13 @@ def main() -> None:
                 for lib in LIBS:
                     times[lib].append(run(lib, threads, case))
             med = {lib: statistics.median(t) for lib, t in times.items()}
+            best = {lib: min(t) for lib, t in times.items()}
             gbs = BYTES[case.split("_")[0]] * 1_000_000 / med["rusttorch"] / 1e3
             row = {"case": case, "threads": threads, "torch_us": med["torch"], "torch_fused_us": med["torch_fused"],
                    "rusttorch_us": med["rusttorch"], "ratio_vs_torch": med["torch"] / med["rusttorch"],
                    "ratio_vs_torch_fused": med["torch_fused"] / med["rusttorch"], "rusttorch_gb_s": gbs,
-                   "add_roof_gb_s": roof}
+                   "add_roof_gb_s": roof, "min_us": best,
+                   "loadavg_1min": os.getloadavg()[0]}  # other processes on the machine skew the 2-thread runs
             rows.append(row)
             print(f"{case:<12} {threads:>3} {med['torch']:>9.1f} {med['torch_fused']:>9.1f} {med['rusttorch']:>13.1f} "
                   f"{row['ratio_vs_torch']:>8.2f}x {row['ratio_vs_torch_fused']:>8.2f}x {gbs:>6.1f} {roof:>9.1f}",
