@@ -237,6 +237,15 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace
     return input.copy_(out) if inplace else out
 
 
+def _padding_idx(padding_idx: Optional[int], num_embeddings: int) -> Optional[int]:
+    """padding_idx checked against the table and made non-negative (torch's rule)."""
+    if padding_idx is None:
+        return None
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise AssertionError("Padding_idx must be within num_embeddings")
+    return padding_idx + num_embeddings if padding_idx < 0 else padding_idx
+
+
 def embedding(input: Tensor, weight: Tensor, padding_idx: Optional[int] = None, max_norm: Optional[float] = None,
               norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     if input.dtype not in (_C.int64, _C.int32):
@@ -245,14 +254,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: Optional[int] = None, 
     if weight.ndim != 2:
         raise RuntimeError("'weight' must be 2-D")
     n = weight.shape[0]
-    if padding_idx is not None:
-        if padding_idx > 0:
-            if padding_idx >= n:
-                raise AssertionError("Padding_idx must be within num_embeddings")
-        elif padding_idx < 0:
-            if padding_idx < -n:
-                raise AssertionError("Padding_idx must be within num_embeddings")
-            padding_idx = n + padding_idx
+    padding_idx = _padding_idx(padding_idx, n)
     if scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: scale_grad_by_freq and sparse gradients are not supported")
     if input.numel() and (int(input.min()) < 0 or int(input.max()) >= n):

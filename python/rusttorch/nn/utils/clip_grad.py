@@ -13,18 +13,18 @@ __all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grad_norm", "get_total_n
 _Params = Union[Tensor, Iterable[Tensor]]
 
 
+def _as_list(tensors: _Params) -> list:
+    return [tensors] if isinstance(tensors, Tensor) else list(tensors)
+
+
 def _grads(parameters: _Params) -> list:
-    if isinstance(parameters, Tensor):
-        parameters = [parameters]
-    return [p.grad for p in parameters if p.grad is not None]
+    return [p.grad for p in _as_list(parameters) if p.grad is not None]
 
 
 def get_total_norm(tensors: _Params, norm_type: float = 2.0, error_if_nonfinite: bool = False,
                    foreach: object = None) -> Tensor:
     """The norm of the per-tensor norms (torch's definition)."""
-    if isinstance(tensors, Tensor):
-        tensors = [tensors]
-    tensors = list(tensors)
+    tensors = _as_list(tensors)
     norm_type = float(norm_type)
     if not tensors:
         return _C.tensor(0.0)
@@ -56,9 +56,7 @@ def clip_grads_with_norm_(parameters: _Params, max_norm: float, total_norm: Tens
 
 def clip_grad_norm_(parameters: _Params, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False,
                     foreach: object = None) -> Tensor:
-    if isinstance(parameters, Tensor):
-        parameters = [parameters]
-    parameters = list(parameters)
+    parameters = _as_list(parameters)
     grads = _grads(parameters)
     if not grads:
         return _C.tensor(0.0)
