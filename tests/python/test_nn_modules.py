@@ -389,8 +389,9 @@ def test_embedding():
         close(r.weight.grad, t.weight.grad)
     fresh = nn.Embedding(8, 3, padding_idx=2)
     assert float(fresh.weight[2].abs().sum()) == 0  # the padding row starts at zero, as torch's
-    with pytest.raises(IndexError):
-        r(rt.tensor([8]))
+    for bad in ([8], [-1]):
+        with pytest.raises(IndexError, match="index out of range in self"):
+            r(rt.tensor(bad))
     with pytest.raises(RuntimeError):
         r(rt.tensor([1.0]))
     pre = nn.Embedding.from_pretrained(rt.randn(4, 2))

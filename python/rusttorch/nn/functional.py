@@ -258,8 +258,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: Optional[int] = None, 
     if scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: scale_grad_by_freq and sparse gradients are not supported")
     if input.numel() and (int(input.min()) < 0 or int(input.max()) >= n):
-        bad = int(input.max()) if int(input.max()) >= n else int(input.min())
-        raise IndexError(f"index {bad} is out of bounds for dimension 0 with size {n}")
+        raise IndexError("index out of range in self")  # torch's words (negative indices too)
     if max_norm is not None:
         _embedding_renorm_(weight, input, max_norm, norm_type)
     flat = input.reshape(-1)
