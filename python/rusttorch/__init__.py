@@ -27,8 +27,7 @@ __version__ = "0.1.0"
 
 from . import _tensor_methods  # noqa: E402  (adds the Python-level Tensor methods)
 from . import _numpy_dtype, _numpy_protocol, _pickle  # noqa: E402,F401  (NumPy protocols, pickling)
-from . import autograd, backends, nn, optim, utils  # noqa: E402
-from .serialization import load, save  # noqa: E402
+from . import autograd, backends, nn  # noqa: E402
 from .autograd.grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: E402
 from ._tensor_methods import (  # noqa: E402
     add_scalar,
@@ -69,6 +68,23 @@ def _dask_tokenize(self: Tensor) -> object:
 Tensor.__dask_tokenize__ = _dask_tokenize  # type: ignore[attr-defined]
 if "dask.array" in __import__("sys").modules:  # dask is in use already: register now
     from . import dask as _rt_dask  # noqa: E402,F401
+
+# Loaded on first use, to keep them (zipfile, hashlib, threads) out of `import rusttorch`.
+_LAZY = {"optim": "optim", "utils": "utils", "save": "serialization", "load": "serialization"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        module = importlib.import_module("." + _LAZY[name], __name__)
+        return module if name == _LAZY[name] else getattr(module, name)
+    raise AttributeError(f"module 'rusttorch' has no attribute '{name}'")
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 # Everything of the native module that is public, plus the Python-level functions.
 __all__ = [n for n in dir(_C) if not n.startswith("_")] + [

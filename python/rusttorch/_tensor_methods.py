@@ -209,6 +209,22 @@ def _format(self: Tensor, spec: str) -> str:
     return object.__format__(self, spec) if not spec else format(str(self), spec)
 
 
+def zero_grads(params: Any, set_to_none: bool) -> None:
+    """Module.zero_grad and Optimizer.zero_grad: drop the gradients, or zero them
+    in place (detached from any graph, as torch does)."""
+    for p in params:
+        if p.grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            g = p.grad
+            if g.grad_fn is not None:
+                g = g.detach()
+                p.grad = g
+            g.zero_()
+
+
 def _sample_into(self: Tensor, draw: Tensor, name: str) -> Tensor:
     """Writes a fresh draw into self, out of the graph (torch's samplers are in-place and not recorded)."""
     if _C.is_grad_enabled() and self.requires_grad and self.is_leaf:

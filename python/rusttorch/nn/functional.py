@@ -257,7 +257,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: Optional[int] = None, 
     padding_idx = _padding_idx(padding_idx, n)
     if scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: scale_grad_by_freq and sparse gradients are not supported")
-    if input.numel() and (int(input.min()) < 0 or int(input.max()) >= n):
+    if input.numel() and (int(input.amin()) < 0 or int(input.amax()) >= n):
         raise IndexError("index out of range in self")  # torch's words (negative indices too)
     if max_norm is not None:
         _embedding_renorm_(weight, input, max_norm, norm_type)
@@ -456,7 +456,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor]
     if target.shape != input.shape:
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
-    if input.numel() and (bool((input < 0).any()) or bool((input > 1).any()) or bool(_C.ne(input, input).any())):
+    if input.numel() and not bool(((input >= 0) & (input <= 1)).all()):  # NaN fails both
         raise RuntimeError("all elements of input should be between 0 and 1")
     if weight is not None and weight.shape != input.shape:
         weight = weight.expand(input.shape)

@@ -9,25 +9,10 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
 from .. import _C
 from .._C import Tensor
+from .._tensor_methods import zero_grads
 from ..autograd.grad_mode import no_grad
 
 __all__ = ["Optimizer", "required"]
-
-
-def zero_grads(params: Iterable[Tensor], set_to_none: bool) -> None:
-    """Module.zero_grad and Optimizer.zero_grad: drop the gradients, or zero them
-    in place (detached from any graph, as torch does)."""
-    for p in params:
-        if p.grad is None:
-            continue
-        if set_to_none:
-            p.grad = None
-        else:
-            g = p.grad
-            if g.grad_fn is not None:
-                g = g.detach()
-                p.grad = g
-            g.zero_()
 
 
 class _Required:

@@ -7,6 +7,7 @@ from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Se
 
 from ... import _C
 from ..._C import Tensor
+from ..._tensor_methods import zero_grads
 from ...autograd.grad_mode import no_grad
 from ..parameter import Buffer, Parameter
 
@@ -361,8 +362,6 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        from ...optim.optimizer import zero_grads
-
         zero_grads(self.parameters(), set_to_none)
 
     def apply(self, fn: Callable[["Module"], None]) -> "Module":
