@@ -201,6 +201,16 @@ def special_layouts(dt):
     return out
 
 
+def torch_scalar(call, x):
+    """torch's value at each special input of x, each computed alone: a 1-element tensor
+    takes torch's scalar loop. Its vector paths differ by CPU (on AVX-512 its float32
+    gelu(+inf) is NaN, on AVX2 inf), and inf is gelu's value."""
+    want = np.zeros_like(x)
+    for i in np.flatnonzero(~np.isfinite(x) | (x == 0)):
+        want[i] = call(TF, torch.from_numpy(x[i:i + 1].copy())).numpy()[0]
+    return torch.from_numpy(want)
+
+
 def assert_special(got, want, x, name):
     """At the special inputs of x: NaN where torch has NaN, zeros with torch's sign, other
     values within 1 ulp (torch rounds log(2)/beta twice)."""
@@ -227,14 +237,14 @@ def test_special_values_functional(name, dt):
     call, inplace = SPECIAL_FUNCTIONAL[name], SPECIAL_INPLACE.get(name)
     base = name.split("(")[0]
     for x in special_layouts(dt):
-        assert_special(call(F, rt.from_numpy(x.copy())), call(TF, torch.from_numpy(x.copy())), x, base)
+        want = torch_scalar(call, x)
+        assert_special(call(F, rt.from_numpy(x.copy())), want, x, base)
         if hasattr(rt, base) and hasattr(torch, base) and "(" not in name:  # rusttorch.selu, torch.selu, ...
-            assert_special(getattr(rt, base)(rt.from_numpy(x.copy())), call(TF, torch.from_numpy(x.copy())), x, base)
+            assert_special(getattr(rt, base)(rt.from_numpy(x.copy())), want, x, base)
         if inplace:
-            r, t = rt.from_numpy(x.copy()), torch.from_numpy(x.copy())
+            r = rt.from_numpy(x.copy())
             assert inplace(F, r) is r
-            inplace(TF, t)
-            assert_special(r, t, x, base)
+            assert_special(r, want, x, base)
 
 
 @pytest.mark.parametrize("dt", FLOATS)
