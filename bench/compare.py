@@ -14,7 +14,7 @@ calibrated to ~10-20 ms. A row's time is the median over the rounds of its
 per-round times; the ratio is torch_time / rusttorch_time (> 1 means rusttorch
 is faster).
 
-  python3 bench/compare.py                 # 1 thread and all cores, every op and size (about 10 minutes)
+  python3 bench/compare.py                 # 1 thread and all cores, every op and size (about 11 minutes on 2 cores)
   python3 bench/compare.py --quick         # the seed's ops, 3 sizes, 3 rounds: about a minute
   python3 bench/compare.py --ops add,matmul --sizes 1000x1000 --threads 1 --rounds 7
   python3 bench/compare.py --json out.json --plot out.png --markdown out.md
@@ -363,6 +363,8 @@ def run(args):
                 argv = [os.path.abspath(__file__), "--worker", lib, "--threads", str(nt),
                         "--rows", format_rows(lib_rows)] + (["--quick"] if args.quick else [])
                 label = f"  {nt} thr, round {rnd}/{rounds}, {lib:<9}"
+                if tty:
+                    print(f"{label} 0/{len(lib_rows)} rows", end="", flush=True)
                 for k, rec in enumerate(stream_worker(argv, nt, f"the {lib} worker ({nt} threads)"), 1):
                     times.setdefault((lib, rec["op"], rec["size"]), []).append(rec["s"])
                     if tty:

@@ -38,7 +38,8 @@ def _subtitle(meta, width_in):
     if meta.get("cpu_capability"):
         parts.append(f"rusttorch {meta['cpu_capability']} kernels")
     if meta.get("rounds"):
-        parts.append(f"each library alone in its own process, median of {meta['rounds']} rounds")
+        parts.append("each library alone in its own process, "
+                     + (f"median of {meta['rounds']} rounds" if meta["rounds"] > 1 else "1 round"))
     if meta.get("date"):
         parts.append(meta["date"])
     return "\n".join(textwrap.wrap("; ".join(parts), width=int(width_in * 13)))
