@@ -143,7 +143,7 @@ def seed_bars(rows, path, meta, size_order, seed_ops):
     ax.axhline(1.0, color="black", linewidth=1.0)
     ax.set_yscale("log")
     lo, hi = min(values + [1.0]), max(values + [1.0])
-    ax.set_ylim(min(0.5, lo / 1.4), max(2.0, hi * 2.4))  # room above for the labels and the legend
+    ax.set_ylim(min(0.5, lo / 2.2), max(2.0, hi * 2.4))  # room above for the labels and the legend
     ticks = [2.0 ** e for e in range(-10, 11) if ax.get_ylim()[0] <= 2.0 ** e <= ax.get_ylim()[1]]
     ax.set_yticks(ticks, [f"{t:g}x" for t in ticks])
     ax.minorticks_off()
