@@ -1,39 +1,52 @@
 #!/usr/bin/env python3
-"""Side-by-side timing of rusttorch against PyTorch and NumPy, in one process,
-at equal thread counts.
+"""Side-by-side timing of rusttorch against PyTorch and NumPy at equal thread
+counts, each library alone in its own process.
 
-Each (op, size, threads) row: inputs are the same float32 data for all three
-libraries; rusttorch's result is checked against torch's before anything is
-timed; each library is warmed up, then timed as the median of REPEATS runs of a
-loop calibrated to ~20 ms. The ratio is torch_time / rusttorch_time (> 1 means
-rusttorch is faster).
+torch's OpenMP threads keep spinning after its calls and would take the second
+core from rusttorch's pool, so nothing is timed in a process that has loaded
+another library. First one check process (it imports rusttorch and torch, and
+times nothing) compares rusttorch's result with torch's for every (op, size,
+threads) row. Then, per thread count and round, one worker process per library
+(torch, rusttorch, numpy, in that order every round) imports that library
+alone and times every row: inputs are the same float32 data in every process,
+each call is warmed up, then timed as the median of a few runs of a loop
+calibrated to ~10-20 ms. A row's time is the median over the rounds of its
+per-round times; the ratio is torch_time / rusttorch_time (> 1 means rusttorch
+is faster).
 
-  python3 bench/compare.py                 # 1 thread and all cores, every op and size
-  python3 bench/compare.py --quick         # under a minute
-  python3 bench/compare.py --ops add,matmul --sizes 1000x1000 --threads 1
+  python3 bench/compare.py                 # 1 thread and all cores, every op and size (about 11 minutes on 2 cores)
+  python3 bench/compare.py --quick         # the seed's ops, 3 sizes, 3 rounds: about a minute
+  python3 bench/compare.py --ops add,matmul --sizes 1000x1000 --threads 1 --rounds 7
   python3 bench/compare.py --json out.json --plot out.png --markdown out.md
+      (--plot also writes out_seed.png: the seed's ops at the largest size, per thread count)
+
+Worker protocol (internal): `compare.py --worker LIB --threads N --rows
+op:size,op:size... [--quick]` with LIB torch, rusttorch or numpy prints one
+JSON object per row, {"op", "size", "threads", "lib", "s"} (seconds per call),
+as each row is timed; `--worker check` prints {"meta": {...versions}} and then
+{"op", "size", "threads", "status": "ok" | "skip" | "mismatch", "error"} per
+row and thread count.
 """
 import argparse
 import json
 import os
-import platform
 import statistics
 import sys
 import time
 
 import numpy as np
-import torch
 
-import rusttorch
-
-try:
-    from threadpoolctl import threadpool_limits
-except ImportError:  # numpy's BLAS then runs with its own thread count
-    threadpool_limits = None
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from isolated import cpu_model, stream_worker  # noqa: E402
 
 SIZES = {"16": (4, 4), "100x100": (100, 100), "500x500": (500, 500), "1000x1000": (1000, 1000),
          "4096x4096": (4096, 4096)}
 QUICK_SIZES = ["16", "100x100", "1000x1000"]
+LIBS = ["torch", "rusttorch", "numpy"]
+# A worker's timing of one row: the median of REPEATS runs of a loop of about
+# LOOP_S seconds (one call, timed once, when a call alone takes longer).
+LOOP_S = {True: 0.01, False: 0.02}  # by --quick
+REPEATS = 3
 
 
 def _np_softmax(x):
@@ -114,15 +127,36 @@ SEED_OPS = ["add", "mul", "sub", "div", "add_scalar", "mul_scalar", "sum", "mean
             "mean_dim", "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softmax", "matmul", "transpose", "reshape"]
 
 
-def median_time(fn, budget_s):
-    """Median seconds per call over repeats of a loop calibrated to ~20 ms."""
+def median_time(fn, budget_s, loop_s=0.02):
+    """Median seconds per call over repeats of a loop calibrated to ~loop_s
+    (as many repeats as fit in budget_s, 3 to 15). bench/targets.py uses it."""
     fn()  # warm-up (allocator caches, lazy init)
     fn()
     t0 = time.perf_counter()
     fn()
     one = max(time.perf_counter() - t0, 1e-7)
-    number = max(1, int(0.02 / one))
+    number = max(1, int(loop_s / one))
     repeats = max(3, min(15, int(budget_s / max(one * number, 1e-9))))
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        times.append((time.perf_counter() - t0) / number)
+    return statistics.median(times)
+
+
+def round_time(fn, loop_s, repeats=REPEATS):
+    """One worker's time for one row: one warm-up call, then the median of
+    `repeats` loops of about loop_s; a call that alone takes longer than the
+    repeats would is timed once (the median over the rounds smooths it)."""
+    fn()  # warm-up (allocator caches, lazy init)
+    t0 = time.perf_counter()
+    fn()
+    one = max(time.perf_counter() - t0, 1e-7)
+    if one >= loop_s * repeats:
+        return one
+    number = max(1, int(loop_s / one))
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -135,9 +169,7 @@ def median_time(fn, budget_s):
 def to_numpy(x):
     if isinstance(x, (float, int, bool)):
         return np.asarray(x)
-    if isinstance(x, torch.Tensor):
-        return x.numpy()
-    if hasattr(x, "numpy"):
+    if hasattr(x, "numpy"):  # a torch or rusttorch tensor
         return np.asarray(x.numpy())
     return np.asarray(x)
 
@@ -152,55 +184,203 @@ def check(name, got, want):
         raise AssertionError(f"{name}: rusttorch differs from torch (max abs diff {np.nanmax(np.abs(g - w))})")
 
 
-def run(args):
-    ops = _ops()
+# ---- the rows and their inputs (the same in every process) ----
+
+def select_rows(args, ops):
+    """The (op, size) pairs the command line asks for, sizes outer."""
     names = args.ops.split(",") if args.ops else (SEED_OPS if args.quick else list(ops))
     sizes = args.sizes.split(",") if args.sizes else (QUICK_SIZES if args.quick else list(SIZES))
-    all_threads = os.cpu_count() or 1
-    threads = sorted({all_threads if t == "all" else int(t) for t in args.threads.split(",")})
-    budget = 0.05 if args.quick else 0.3
-    rng = np.random.default_rng(0)
-    rows = []
+    for name in names:
+        if name not in ops:
+            print(f"unknown op {name} (known: {','.join(ops)})", file=sys.stderr)
+    for size in sizes:
+        if size not in SIZES:
+            sys.exit(f"unknown size {size} (known: {','.join(SIZES)})")
+    return [(name, size) for size in sizes for name in names if name in ops
+            and not (name in ("matmul", "linear") and size == "4096x4096" and args.quick)]
+
+
+def base_inputs(size):
+    """Two float32 standard-normal arrays of `size`, seeded by the size."""
+    rng = np.random.default_rng(list(SIZES).index(size))
+    shape = SIZES[size]
+    return rng.standard_normal(shape, dtype=np.float32), rng.standard_normal(shape, dtype=np.float32)
+
+
+def op_inputs(name, size, cache):
+    """The op's numpy inputs (positive for log and sqrt, a divisor away from 0)."""
+    if size not in cache:
+        cache.clear()  # one size at a time: the 4096x4096 arrays are 64 MiB each
+        cache[size] = base_inputs(size)
+    a, b = cache[size]
+    a_in = np.abs(a) + np.float32(0.1) if name in ("log", "sqrt") else a
+    b_in = np.abs(b) + np.float32(0.5) if name == "div" else b
+    return a_in, b_in
+
+
+def parse_rows(text):
+    return [tuple(item.split(":", 1)) for item in text.split(",") if item]
+
+
+def format_rows(rows):
+    return ",".join(f"{op}:{size}" for op, size in rows)
+
+
+# ---- the worker processes ----
+
+def emit(obj):
+    print(json.dumps(obj), flush=True)
+
+
+def worker_check(rows, threads):
+    """Compares rusttorch with torch on every row at every thread count; times nothing."""
+    import torch
+
+    import rusttorch
+    ops = _ops()
+    emit({"meta": {"rusttorch": getattr(rusttorch, "__version__", "?"),
+                   "cpu_capability": rusttorch.backends.cpu.get_cpu_capability(),
+                   "torch": torch.__version__, "numpy": np.__version__}})
+    cache = {}
     for nt in threads:
         torch.set_num_threads(nt)
         rusttorch.set_num_threads(nt)
-        limiter = threadpool_limits(limits=nt) if threadpool_limits else None
-        for size in sizes:
-            shape = SIZES[size]
-            a_np = rng.standard_normal(shape, dtype=np.float32)
-            b_np = rng.standard_normal(shape, dtype=np.float32)
-            if size == "4096x4096":
-                pass
-            for name in names:
-                if name not in ops:
-                    print(f"unknown op {name}", file=sys.stderr)
+        for name, size in rows:
+            arity, rfn, tfn, _ = ops[name]
+            a, b = op_inputs(name, size, cache)
+            args = (a, b)[:arity]
+            out = {"op": name, "size": size, "threads": nt, "status": "ok", "error": None}
+            try:
+                got = rfn(rusttorch, *[rusttorch.from_numpy(x) for x in args])
+            except (AttributeError, NotImplementedError) as e:
+                out.update(status="skip", error=f"rusttorch lacks it ({e})")
+                emit(out)
+                continue
+            try:
+                check(name, got, tfn(torch, *[torch.from_numpy(x) for x in args]))
+            except AssertionError as e:
+                out.update(status="mismatch", error=str(e))
+            emit(out)
+
+
+def worker_time(lib, rows, threads, quick):
+    """Imports `lib` alone, at `threads` threads, and times every row."""
+    ops = _ops()
+    if lib == "torch":
+        import torch as mod
+        mod.set_num_threads(threads)
+        convert = mod.from_numpy
+    elif lib == "rusttorch":
+        import rusttorch as mod
+        mod.set_num_threads(threads)
+        convert = mod.from_numpy
+    elif lib == "numpy":
+        try:
+            from threadpoolctl import threadpool_limits
+            threadpool_limits(limits=threads)
+        except ImportError:  # numpy's BLAS then keeps the OMP/MKL/OPENBLAS_NUM_THREADS of the environment
+            pass
+        mod, convert = None, None
+    else:
+        sys.exit(f"unknown worker {lib}")
+    cache = {}
+    loop_s = LOOP_S[quick]
+    for name, size in rows:
+        arity, rfn, tfn, nfn = ops[name]
+        args = op_inputs(name, size, cache)[:arity]
+        if lib == "numpy":
+            fn = (lambda f, xs: lambda: f(*xs))(nfn, args)
+        else:
+            f = rfn if lib == "rusttorch" else tfn
+            xs = [convert(x) for x in args]
+            fn = (lambda f, xs: lambda: f(mod, *xs))(f, xs)
+        emit({"op": name, "size": size, "threads": threads, "lib": lib, "s": round_time(fn, loop_s)})
+    if lib != "torch" and "torch" in sys.modules:
+        sys.exit(f"the {lib} worker imported torch: its timings would share the cores with torch's threads")
+
+
+# ---- the driver ----
+
+def thread_counts(text):
+    all_threads = os.cpu_count() or 1
+    return sorted({all_threads if t == "all" else int(t) for t in text.split(",")})
+
+
+def run_check(rows, threads, quick):
+    """Runs the check process; returns (meta, rows rusttorch has). Exits on a mismatch."""
+    t0 = time.perf_counter()
+    argv = [os.path.abspath(__file__), "--worker", "check", "--threads", ",".join(map(str, threads)),
+            "--rows", format_rows(rows)] + (["--quick"] if quick else [])
+    meta, skipped, bad, n, ok = None, set(), [], 0, 0
+    for rec in stream_worker(argv, max(threads), "the check process"):
+        if "meta" in rec:
+            meta = rec["meta"]
+            print(f"# rusttorch {meta['rusttorch']} ({meta['cpu_capability']}) vs torch {meta['torch']} "
+                  f"vs numpy {meta['numpy']}; {cpu_model()}, {os.cpu_count()} cores; {time.strftime('%Y-%m-%d')}",
+                  flush=True)
+            continue
+        n += 1
+        ok += rec["status"] == "ok"
+        if rec["status"] == "skip":
+            if (rec["op"], rec["size"]) not in skipped:
+                print(f"skip {rec['op']} {rec['size']}: {rec['error']}", file=sys.stderr)
+            skipped.add((rec["op"], rec["size"]))
+        elif rec["status"] == "mismatch":
+            bad.append(rec)
+            print(f"MISMATCH {rec['op']} {rec['size']} at {rec['threads']} thread(s): {rec['error']}", file=sys.stderr)
+    if bad:
+        sys.exit(f"{len(bad)} of {n} checks differ from torch beyond the tolerance; nothing was timed")
+    kept = [r for r in rows if r not in skipped]
+    print(f"checked {n} (op, size, threads) results against torch in {time.perf_counter() - t0:.1f} s: "
+          f"{ok} agree, {len(skipped)} rows skipped", flush=True)
+    return meta, kept
+
+
+def run(args):
+    """Checks, then times every row in worker processes; returns (meta, rows)."""
+    ops = _ops()
+    rows = select_rows(args, ops)
+    threads = thread_counts(args.threads)
+    rounds = args.rounds or (3 if args.quick else 5)
+    if not rows:
+        sys.exit("no rows to run")
+    meta, rows = run_check(rows, threads, args.quick)
+    meta["rounds"] = rounds
+    np_rows = [r for r in rows if ops[r[0]][3] is not None]
+    print(f"timing {len(rows)} rows x {len(threads)} thread count(s), {rounds} rounds; "
+          f"each round runs torch, rusttorch, numpy, each alone in its own process", flush=True)
+    tty = sys.stdout.isatty()
+    out = []
+    t_start = time.perf_counter()
+    for nt in threads:
+        times = {}  # (lib, op, size) -> [seconds per round]
+        for rnd in range(1, rounds + 1):
+            for lib in LIBS:
+                lib_rows = np_rows if lib == "numpy" else rows
+                if not lib_rows:
                     continue
-                arity, rfn, tfn, nfn = ops[name]
-                if name in ("matmul", "linear") and size == "4096x4096" and args.quick:
-                    continue
-                a_in = np.abs(a_np) + np.float32(0.1) if name in ("log", "sqrt") else a_np
-                b_in = np.abs(b_np) + np.float32(0.5) if name == "div" else b_np
-                ra, rb = rusttorch.from_numpy(a_in), rusttorch.from_numpy(b_in)
-                ta, tb = torch.from_numpy(a_in), torch.from_numpy(b_in)
-                r_args, t_args, n_args = ((ra, rb), (ta, tb), (a_in, b_in)) if arity == 2 else ((ra,), (ta,), (a_in,))
-                try:
-                    got = rfn(rusttorch, *r_args)
-                except (AttributeError, NotImplementedError) as e:
-                    print(f"skip {name}: rusttorch lacks it ({e})", file=sys.stderr)
-                    continue
-                want = tfn(torch, *t_args)
-                check(name, got, want)
-                rt = median_time(lambda: rfn(rusttorch, *r_args), budget)
-                tt = median_time(lambda: tfn(torch, *t_args), budget)
-                nt_time = median_time(lambda: nfn(*n_args), budget) if nfn else None
-                row = {"op": name, "size": size, "threads": nt, "rusttorch_s": rt, "torch_s": tt,
-                       "numpy_s": nt_time, "ratio_vs_torch": tt / rt,
-                       "ratio_vs_numpy": (nt_time / rt) if nt_time else None}
-                rows.append(row)
-                print_row(row)
-        if limiter:
-            limiter.unregister()
-    return rows
+                t0 = time.perf_counter()
+                argv = [os.path.abspath(__file__), "--worker", lib, "--threads", str(nt),
+                        "--rows", format_rows(lib_rows)] + (["--quick"] if args.quick else [])
+                label = f"  {nt} thr, round {rnd}/{rounds}, {lib:<9}"
+                if tty:
+                    print(f"{label} 0/{len(lib_rows)} rows", end="", flush=True)
+                for k, rec in enumerate(stream_worker(argv, nt, f"the {lib} worker ({nt} threads)"), 1):
+                    times.setdefault((lib, rec["op"], rec["size"]), []).append(rec["s"])
+                    if tty:
+                        print(f"\r{label} {k}/{len(lib_rows)} rows", end="", flush=True)
+                print(f"{chr(13) if tty else ''}{label} {len(lib_rows)} rows in {time.perf_counter() - t0:5.1f} s "
+                      f"(total {time.perf_counter() - t_start:5.0f} s)", flush=True)
+        for name, size in rows:
+            med = {lib: statistics.median(times[(lib, name, size)]) if (lib, name, size) in times else None
+                   for lib in LIBS}
+            rt, tt, nt_time = med["rusttorch"], med["torch"], med["numpy"]
+            row = {"op": name, "size": size, "threads": nt, "rusttorch_s": rt, "torch_s": tt, "numpy_s": nt_time,
+                   "ratio_vs_torch": tt / rt, "ratio_vs_numpy": (nt_time / rt) if nt_time else None}
+            out.append(row)
+            print_row(row)
+        print_row.header = False
+    return meta, out
 
 
 def fmt_t(s):
@@ -244,26 +424,11 @@ def write_markdown(rows, path):
         f.write("\n".join(lines) + "\n")
 
 
-def plot(rows, path):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    threads = sorted({r["threads"] for r in rows})
-    fig, axes = plt.subplots(len(threads), 1, figsize=(max(10, len(rows) * 0.12), 4.5 * len(threads)), squeeze=False)
-    for ax, nt in zip(axes[:, 0], threads):
-        sub = [r for r in rows if r["threads"] == nt]
-        labels = [f"{r['op']}\n{r['size']}" for r in sub]
-        ratios = [r["ratio_vs_torch"] for r in sub]
-        colors = ["tab:green" if x >= 1 else "tab:red" for x in ratios]
-        ax.bar(range(len(sub)), ratios, color=colors)
-        ax.axhline(1.0, color="black", linewidth=0.8)
-        ax.set_yscale("log")
-        ax.set_xticks(range(len(sub)))
-        ax.set_xticklabels(labels, rotation=90, fontsize=6)
-        ax.set_ylabel("torch time / rusttorch time")
-        ax.set_title(f"rusttorch vs torch {torch.__version__}, {nt} thread(s), float32 (above 1: rusttorch faster)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+def plot(rows, path, meta):
+    """The heatmap of ratios to `path` and the seed's ops as bars beside it
+    (bench/compare_plot.py); returns the paths written."""
+    from compare_plot import plot_all
+    return plot_all(rows, path, meta, list(_ops()), list(SIZES), SEED_OPS)
 
 
 def main():
@@ -271,26 +436,41 @@ def main():
     p.add_argument("--ops", help="comma-separated op names (default: all)")
     p.add_argument("--sizes", help=f"comma-separated sizes from {','.join(SIZES)}")
     p.add_argument("--threads", default="1,all", help="comma-separated thread counts; 'all' = every core")
-    p.add_argument("--quick", action="store_true", help="the seed's ops, fewer sizes and repeats: under a minute")
+    p.add_argument("--quick", action="store_true", help="the seed's ops, 3 sizes, shorter loops: about a minute")
+    p.add_argument("--rounds", type=int, help="rounds of alternating worker processes (default 3 with --quick, else 5)")
     p.add_argument("--json", help="write the rows to this JSON file")
-    p.add_argument("--plot", help="draw the ratios to this PNG file")
+    p.add_argument("--plot", help="draw the ratios to this PNG file (and the seed's ops to NAME_seed.png)")
     p.add_argument("--markdown", help="write the table as Markdown (for the README) to this file")
+    p.add_argument("--worker", help=argparse.SUPPRESS)  # internal: see the protocol above
+    p.add_argument("--rows", help=argparse.SUPPRESS)
     args = p.parse_args()
-    print(f"# rusttorch {getattr(rusttorch, '__version__', '?')} ({rusttorch.backends.cpu.get_cpu_capability()}) "
-          f"vs torch {torch.__version__} vs numpy {np.__version__}; {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores; {time.strftime('%Y-%m-%d')}")
-    rows = run(args)
+    if args.worker:
+        rows = parse_rows(args.rows)
+        if args.worker == "check":
+            worker_check(rows, [int(t) for t in args.threads.split(",")])
+        else:
+            worker_time(args.worker, rows, int(args.threads), args.quick)
+        return
+    if args.rounds is not None and args.rounds < 1:
+        p.error("--rounds must be at least 1")
+    t0 = time.perf_counter()
+    meta, rows = run(args)
+    info = {"date": time.strftime("%Y-%m-%d"), "cpu": cpu_model(), "cores": os.cpu_count(),
+            "cpu_capability": meta["cpu_capability"], "rusttorch": meta["rusttorch"], "torch": meta["torch"],
+            "numpy": meta["numpy"], "rounds": meta["rounds"],
+            "isolated": "each library timed alone in its own process; medians over rounds"}
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"date": time.strftime("%Y-%m-%d"), "cpu_capability": rusttorch.backends.cpu.get_cpu_capability(),
-                       "torch": torch.__version__, "numpy": np.__version__, "rows": rows}, f, indent=1)
+            json.dump(dict(info, rows=rows), f, indent=1)
     if args.plot:
-        plot(rows, args.plot)
+        for path in plot(rows, args.plot, info):
+            print(f"wrote {path}")
     if args.markdown:
         write_markdown(rows, args.markdown)
     slower = [r for r in rows if r["ratio_vs_torch"] < 1]
     print(f"\n{len(rows)} rows; rusttorch faster than torch in {len(rows) - len(slower)}; "
-          f"geometric mean ratio {np.exp(np.mean([np.log(r['ratio_vs_torch']) for r in rows])):.2f}x" if rows else "no rows")
+          f"geometric mean ratio {np.exp(np.mean([np.log(r['ratio_vs_torch']) for r in rows])):.2f}x; "
+          f"{time.perf_counter() - t0:.0f} s" if rows else "no rows")
 
 
 if __name__ == "__main__":

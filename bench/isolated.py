@@ -1,7 +1,8 @@
 """Shared by the benchmarks that run each library alone in its own process
-(bench_autograd.py, bench_losses.py, bench_optim.py): the worker's timing
-loop, one worker run, the common command line, and the torch-vs-rusttorch
-comparison loop.
+(bench_autograd.py, bench_losses.py, bench_optim.py, bench_nn.py, compare.py):
+the worker's timing loop, the worker's environment, one worker run (a number,
+or a stream of JSON lines), the CPU's name, the common command line, and the
+torch-vs-rusttorch comparison loop.
 
 torch's OpenMP threads keep spinning after its calls and would take the second
 core from our pool, so a worker imports one library, times one case at one
@@ -14,8 +15,10 @@ import argparse
 import json
 import os
 import statistics
+import platform
 import subprocess
 import sys
+import tempfile
 
 # Appended to each worker's source: timeit(fn) -> seconds per call (doubling
 # the repetitions until a batch takes min_time).
@@ -35,15 +38,55 @@ def timeit(fn, min_time=0.3):
 '''
 
 
+def worker_env(threads: int) -> dict:
+    """This process's environment with the OpenMP, MKL and OpenBLAS pools
+    sized to `threads` (read when a worker loads those libraries; a worker
+    still calls its library's set_num_threads)."""
+    n = str(threads)
+    return dict(os.environ, OMP_NUM_THREADS=n, MKL_NUM_THREADS=n, OPENBLAS_NUM_THREADS=n)
+
+
+def cpu_model() -> str:
+    """The CPU's name from /proc/cpuinfo ("model name"; platform.processor()
+    is often empty on Linux), else what platform knows."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def run_worker(worker: str, lib: str, threads: int, case: str) -> float:
     """Runs `worker` (Python source that prints a number last) as
-    `python -c worker lib threads case` with OMP_NUM_THREADS=threads."""
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    `python -c worker lib threads case` with worker_env(threads)."""
+    env = worker_env(threads)
     out = subprocess.run([sys.executable, "-c", TIMEIT + worker, lib, str(threads), case], capture_output=True,
                          text=True, env=env)
     if out.returncode != 0:
         sys.exit(f"{lib} {case} ({threads} threads) failed:\n{out.stderr}")
     return float(out.stdout.strip().splitlines()[-1])
+
+
+def stream_worker(argv: list, threads: int, label: str):
+    """Runs `python argv...` with worker_env(threads) and yields each line of
+    its standard output that is a JSON object, as soon as it is printed. Exits
+    with the worker's standard error if it fails."""
+    with tempfile.TemporaryFile("w+") as err:  # a file: a pipe could fill up and block the worker
+        p = subprocess.Popen([sys.executable, *argv], stdout=subprocess.PIPE, stderr=err, text=True,
+                             env=worker_env(threads))
+        try:
+            for line in p.stdout:
+                if line.startswith("{"):
+                    yield json.loads(line)
+        finally:
+            p.stdout.close()
+            rc = p.wait()
+        if rc != 0:
+            err.seek(0)
+            sys.exit(f"{label} failed (exit {rc}):\n{err.read()}")
 
 
 def arg_parser(doc: str, cases) -> argparse.ArgumentParser:
