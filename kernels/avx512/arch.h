@@ -66,4 +66,9 @@ using Arch = xsimd::avx512bw;
 inline void stream_store(float* p, xsimd::batch<float, Arch> v) { _mm512_stream_ps(p, v); }
 inline void stream_store(double* p, xsimd::batch<double, Arch> v) { _mm512_stream_pd(p, v); }
 inline void stream_fence() { _mm_sfence(); }
+// t[j] per lane for a 32-entry table (64-byte aligned), j in [0, 32): one vpermt2ps.
+#define RT_HAS_LOOKUP32 1
+inline xsimd::batch<float, Arch> lookup32(const float* t, xsimd::batch<int32_t, Arch> j) {
+  return _mm512_permutex2var_ps(_mm512_load_ps(t), j, _mm512_load_ps(t + 16));
+}
 }  // namespace rusttorch::kernels::avx512
