@@ -136,7 +136,11 @@ def median_time(fn, budget_s, loop_s=0.02):
     fn()
     one = max(time.perf_counter() - t0, 1e-7)
     number = max(1, int(loop_s / one))
-    repeats = max(3, min(15, int(budget_s / max(one * number, 1e-9))))
+    return loop_median(fn, number, max(3, min(15, int(budget_s / max(one * number, 1e-9)))))
+
+
+def loop_median(fn, number, repeats):
+    """Median seconds per call over `repeats` loops of `number` calls."""
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -156,14 +160,7 @@ def round_time(fn, loop_s, repeats=REPEATS):
     one = max(time.perf_counter() - t0, 1e-7)
     if one >= loop_s * repeats:
         return one
-    number = max(1, int(loop_s / one))
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - t0) / number)
-    return statistics.median(times)
+    return loop_median(fn, max(1, int(loop_s / one)), repeats)
 
 
 def to_numpy(x):
