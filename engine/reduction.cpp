@@ -154,48 +154,47 @@ DType acc_dtype(int op, DType dt) {
 
 template <class T> bool isnan_s(T v) { if constexpr (std::is_floating_point_v<T>) return v != v; else return false; }
 
+// dst[i] = f(dst[i], src[i]).
+template <class T, class F>
+void zip_into(T* dst, const T* src, int64_t n, F f) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = f(dst[i], src[i]);
+}
+
 // dst[i] = combine(dst[i], src[i]); src comes after dst along the reduced dim.
+// The op is chosen once per call, not per element: each case is one loop the
+// compiler can vectorize (a switch inside the loop kept the sums scalar).
 template <class T>
 void combine_typed(int op, T* dst, const T* src, int64_t* di, const int64_t* si, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) {
-    const T a = dst[i], b = src[i];
-    switch (op) {
-      case k::kRedProd:
-        if constexpr (std::is_same_v<T, int64_t>)
-          dst[i] = static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
-        else dst[i] = a * b;
-        break;
-      case k::kRedMax: case k::kRedMaxAbs:
-        dst[i] = isnan_s(a) ? a : isnan_s(b) ? b : (b > a ? b : a);
-        break;
-      case k::kRedMin: case k::kRedMinAbs:
-        dst[i] = isnan_s(a) ? a : isnan_s(b) ? b : (b < a ? b : a);
-        break;
-      case k::kRedArgMax: case k::kRedArgMin: {
-        const bool take = !isnan_s(a) && (isnan_s(b) || (op == k::kRedArgMax ? b > a : b < a));
-        if (take) { dst[i] = b; di[i] = si[i]; }
-        break;
+  switch (op) {
+    case k::kRedProd:
+      if constexpr (std::is_same_v<T, int64_t>)
+        zip_into(dst, src, n, [](T a, T b) { return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b)); });
+      else zip_into(dst, src, n, [](T a, T b) { return static_cast<T>(a * b); });
+      return;
+    case k::kRedMax: case k::kRedMaxAbs:
+      zip_into(dst, src, n, [](T a, T b) { return isnan_s(a) ? a : isnan_s(b) ? b : (b > a ? b : a); });
+      return;
+    case k::kRedMin: case k::kRedMinAbs:
+      zip_into(dst, src, n, [](T a, T b) { return isnan_s(a) ? a : isnan_s(b) ? b : (b < a ? b : a); });
+      return;
+    case k::kRedArgMax: case k::kRedArgMin: {
+      const bool is_max = op == k::kRedArgMax;
+      for (int64_t i = 0; i < n; ++i) {
+        const T a = dst[i], b = src[i];
+        if (!isnan_s(a) && (isnan_s(b) || (is_max ? b > a : b < a))) { dst[i] = b; di[i] = si[i]; }
       }
-      case k::kRedAll: dst[i] = static_cast<T>(a && b); break;
-      case k::kRedAny: dst[i] = static_cast<T>(a || b); break;
-      default:  // sums
-        if constexpr (std::is_same_v<T, int64_t>)
-          dst[i] = static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
-        else dst[i] = a + b;
-        break;
+      return;
     }
+    case k::kRedAll: zip_into(dst, src, n, [](T a, T b) { return static_cast<T>(a && b); }); return;
+    case k::kRedAny: zip_into(dst, src, n, [](T a, T b) { return static_cast<T>(a || b); }); return;
+    default:  // sums
+      if constexpr (std::is_same_v<T, int64_t>)
+        zip_into(dst, src, n, [](T a, T b) { return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b)); });
+      else zip_into(dst, src, n, [](T a, T b) { return static_cast<T>(a + b); });
+      return;
   }
 }
 void combine(int op, DType acc, void* dst, const void* src, int64_t* di, const int64_t* si, int64_t n) {
-  const bool sum_like = op == k::kRedSum || op == k::kRedSumAbs || op == k::kRedSumSq || op == k::kRedCountNonzero ||
-                        op == k::kRedSumSqDev || op == k::kRedSumExp;
-  if (acc == DType::Float64 && sum_like) {
-    // the sums: one loop the compiler vectorizes (the switch per element did not)
-    double* d = static_cast<double*>(dst);
-    const double* s = static_cast<const double*>(src);
-    for (int64_t i = 0; i < n; ++i) d[i] += s[i];
-    return;
-  }
   switch (acc) {
     case DType::Bool: combine_typed(op, static_cast<uint8_t*>(dst), static_cast<const uint8_t*>(src), di, si, n); break;
     case DType::Int32: combine_typed(op, static_cast<int32_t*>(dst), static_cast<const int32_t*>(src), di, si, n); break;
