@@ -12,6 +12,7 @@
 #include "optim_abi.h"
 #include "primitives_abi.h"
 #include "reduce_abi.h"
+#include "sort_abi.h"
 
 namespace rusttorch::kernels {
 
@@ -76,6 +77,7 @@ struct KernelTable {
   LossKernels loss;              // cross_entropy, nll_loss, binary_cross_entropy_with_logits (loss_abi.h)
   PrimitiveKernels primitives;   // fma, two_prod as the kernels compute them (primitives_abi.h)
   OptimKernels optim;            // fused optimizer updates (optim_abi.h)
+  SortKernels sort;              // sort keys, select, search (sort_abi.h)
 };
 
 }  // namespace rusttorch::kernels

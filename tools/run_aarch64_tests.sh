@@ -30,7 +30,7 @@ NATIVE_PACKAGES=(
   pkg-config doctest-dev        # doctest is header-only (Architecture: all)
 )
 # (Highway is not used; benchmarks are not built for aarch64.)
-ARM64_PACKAGES=(libtbb-dev:arm64 libxsimd-dev:arm64)
+ARM64_PACKAGES=(libtbb-dev:arm64 libxsimd-dev:arm64 libhwy-dev:arm64)
 missing=()
 for p in "${NATIVE_PACKAGES[@]}" "${ARM64_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -8,6 +8,7 @@ APT_PACKAGES=(
   build-essential pkg-config
   libtbb-dev        # oneTBB: the thread pool and the small-block allocator
   libxsimd-dev      # xsimd: the per-ISA kernel language (batch<T, Arch>)
+  libhwy-dev        # Highway: VQSort (sort, argsort, topk, unique)
   doctest-dev       # C++ tests
   libbenchmark-dev  # Google Benchmark
   qemu-user-static  # runs the test programs on emulated CPUs without AVX / AVX-512

@@ -11,6 +11,7 @@
 #include "autograd/function.h"
 #include "rusttorch/activation.h"
 #include "rusttorch/linalg.h"
+#include "rusttorch/sort.h"
 
 namespace rusttorch::autograd {
 namespace k = kernels;
@@ -434,6 +435,56 @@ Tensor max_min_dim(const Tensor& a, int64_t dim, bool keepdim, bool is_max, Valu
   });
   node->save(r.indices);
   return r.values;
+}
+
+void indexed_values(const char* name, const Tensor& a, int64_t dim, bool keepdim, ValuesIndices& r,
+                    const std::function<ValuesIndices()>& compute) {
+  r = untracked(compute);
+  const Shape shape = a.shape();
+  const int64_t d = wrap_dim(dim, a.ndim());
+  auto node = record(name, {&a}, {&r.values}, [shape, d, keepdim](GradContext& c) {
+    if (shape.empty()) return Grads{c.grad().reshape(shape)};  // a 0-d input: its one value
+    Tensor g = c.grad(), idx = c.saved(0);
+    if (!keepdim) {
+      g = g.unsqueeze(d);
+      idx = idx.unsqueeze(d);
+    }
+    return Grads{rusttorch::scatter_add(Tensor::zeros(shape, g.dtype()), d, idx, g)};
+  });
+  node->save(r.indices);
+}
+
+Tensor gather(const Tensor& a, int64_t dim, const Tensor& index, const std::function<Tensor()>& compute) {
+  Tensor r = untracked(compute);
+  const Shape shape = a.shape();
+  auto node = record("GatherBackward0", {&a}, {&r}, [shape, dim](GradContext& c) {
+    if (shape.empty()) return Grads{c.grad().reshape(shape)};
+    return Grads{rusttorch::scatter_add(Tensor::zeros(shape, c.grad().dtype()), dim, c.saved(0), c.grad())};
+  });
+  node->save(index);
+  return r;
+}
+
+Tensor scatter_add(const Tensor& a, int64_t dim, const Tensor& index, const Tensor& src,
+                   const std::function<Tensor()>& compute) {
+  Tensor r = untracked(compute);
+  const Shape src_shape = src.shape();
+  auto node = record("ScatterAddBackward0", {&a, &src}, {&r}, [dim, src_shape](GradContext& c) {
+    const Tensor& g = c.grad();
+    if (src_shape.empty()) return Grads{g, g.reshape(src_shape)};
+    // src's gradient: g at the index, over the index's extent (src may be larger).
+    Tensor gs = rusttorch::gather(g, dim, c.saved(0));
+    if (gs.shape() != src_shape) {
+      Tensor full = Tensor::zeros(src_shape, g.dtype());
+      Tensor view = full;
+      for (std::size_t d = 0; d < src_shape.size(); ++d) view = view.narrow(static_cast<int64_t>(d), 0, gs.shape()[d]);
+      view.copy_(gs);
+      gs = full;
+    }
+    return Grads{g, gs};
+  });
+  node->save(index);
+  return r;
 }
 
 Tensor var_std(const Tensor& a, const std::vector<int64_t>& dims, double correction, bool keepdim, bool take_sqrt,

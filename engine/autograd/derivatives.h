@@ -39,6 +39,16 @@ Tensor reduction(Reduction kind, const Tensor& a, const std::vector<int64_t>& di
                  const std::function<Tensor()>& compute);
 Tensor max_min_dim(const Tensor& a, int64_t dim, bool keepdim, bool is_max, ValuesIndices& r,
                    const std::function<ValuesIndices()>& compute);
+// sort, topk, kthvalue: values chosen by index along dim (r.indices, shaped
+// as r.values; without keepdim the dim was removed); the gradient is
+// scattered back to the chosen elements (through scatter_add, so it is
+// differentiable again).
+void indexed_values(const char* name, const Tensor& a, int64_t dim, bool keepdim, ValuesIndices& r,
+                    const std::function<ValuesIndices()>& compute);
+// gather and scatter_add (engine/index_ops.cpp): each one's gradient is the other.
+Tensor gather(const Tensor& a, int64_t dim, const Tensor& index, const std::function<Tensor()>& compute);
+Tensor scatter_add(const Tensor& a, int64_t dim, const Tensor& index, const Tensor& src,
+                   const std::function<Tensor()>& compute);
 Tensor var_std(const Tensor& a, const std::vector<int64_t>& dims, double correction, bool keepdim, bool take_sqrt,
                const std::function<Tensor()>& compute);
 Tensor norm(const Tensor& a, double p, const std::vector<int64_t>& dims, bool keepdim,

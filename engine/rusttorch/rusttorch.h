@@ -12,4 +12,5 @@
 #include "rusttorch/random.h"
 #include "rusttorch/reduction.h"
 #include "rusttorch/scalar.h"
+#include "rusttorch/sort.h"
 #include "rusttorch/tensor.h"

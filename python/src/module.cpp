@@ -66,4 +66,5 @@ PYBIND11_MODULE(_C, m) {
   bind_loss(m);
   bind_autograd(m);
   bind_optim(m);
+  bind_sort(m);
 }

@@ -1,0 +1,148 @@
+// gather and scatter_add along a dim, as torch: checks, then one loop over
+// the index's elements (gather in parallel pieces; scatter_add in index
+// order, so sums are the same for any thread count).
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "autograd/derivatives.h"
+#include "autograd/function.h"
+#include "op_util.h"
+#include "parallel.h"
+#include "rusttorch/sort.h"
+
+namespace rusttorch {
+namespace {
+
+std::string shape_str(const Shape& s) {
+  std::string o = "[";
+  for (std::size_t i = 0; i < s.size(); ++i) o += (i ? ", " : "") + std::to_string(s[i]);
+  return o + "]";
+}
+
+// torch's checks of gather / scatter_add's index against self (and src).
+void check_index(const char* op, const Tensor& self, int64_t dim, const Tensor& index, const Tensor* src) {
+  if (index.dtype() != DType::Int64 && index.dtype() != DType::Int32)
+    throw Error(std::string(op) + "(): Expected dtype int32/int64 for index");
+  const int64_t nd = std::max<int64_t>(self.ndim(), 1);
+  const int64_t ind = std::max<int64_t>(index.ndim(), 1);
+  if (index.numel() == 0) return;
+  if (ind != nd) throw Error("Index tensor must have the same number of dimensions as input tensor");
+  if (src && std::max<int64_t>(src->ndim(), 1) != nd)
+    throw Error("Index tensor must have the same number of dimensions as src tensor");
+  for (int64_t d = 0; d < index.ndim(); ++d) {
+    const int64_t is = index.shape()[static_cast<std::size_t>(d)];
+    if (d != dim && self.ndim() > 0 && is > self.shape()[static_cast<std::size_t>(d)])
+      throw Error("Size does not match at dimension " + std::to_string(d) + " expected index " +
+                  shape_str(index.shape()) + " to be no larger than self " + shape_str(self.shape()) +
+                  " apart from dimension " + std::to_string(dim));
+    if (src && src->ndim() > 0 && is > src->shape()[static_cast<std::size_t>(d)])
+      throw Error("Size does not match at dimension " + std::to_string(d) + " expected index " +
+                  shape_str(index.shape()) + " to be no larger than src " + shape_str(src->shape()));
+  }
+}
+
+// Walks the index's elements [b, e) in row-major order, calling
+// f(position, self offset of the element the index names).
+template <class F>
+void walk(const Tensor& self, int64_t dim, const Tensor& index, int64_t b, int64_t e, const F& f) {
+  const Shape ishape = index.ndim() == 0 ? Shape{1} : index.shape();
+  const Shape sstr = self.ndim() == 0 ? Shape{1} : self.strides();
+  const int64_t size = self.ndim() == 0 ? 1 : self.shape()[static_cast<std::size_t>(dim)];
+  const std::size_t nd = ishape.size();
+  std::vector<int64_t> coord(nd);
+  int64_t rem = b;
+  for (std::size_t d = nd; d-- > 0;) {
+    coord[d] = rem % ishape[d];
+    rem /= ishape[d];
+  }
+  const bool i64 = index.dtype() == DType::Int64;
+  const char* ip = static_cast<const char*>(index.data_ptr());
+  for (int64_t p = b; p < e; ++p) {
+    int64_t v = i64 ? reinterpret_cast<const int64_t*>(ip)[p] : reinterpret_cast<const int32_t*>(ip)[p];
+    if (v < -size || v >= size)
+      throw Error("index " + std::to_string(v) + " is out of bounds for dimension " + std::to_string(dim) +
+                  " with size " + std::to_string(size));
+    if (v < 0) v += size;
+    int64_t off = 0;
+    for (std::size_t d = 0; d < nd; ++d) off += (static_cast<int64_t>(d) == dim ? v : coord[d]) * sstr[d];
+    f(p, off);
+    for (std::size_t d = nd; d-- > 0;) {
+      if (++coord[d] < ishape[d]) break;
+      coord[d] = 0;
+    }
+  }
+}
+
+Tensor gather_impl(const Tensor& a, int64_t dim, const Tensor& index) {
+  check_index("gather", a, dim, index, nullptr);
+  const Tensor x = a.contiguous(), idx = index.contiguous();
+  Tensor out = Tensor::empty(index.shape(), a.dtype());
+  const std::size_t es = a.itemsize();
+  const char* src = static_cast<const char*>(x.data_ptr());
+  char* dst = static_cast<char*>(out.data_ptr());
+  detail::parallel_for(idx.numel(), detail::kGrainCheap, [&](int64_t b, int64_t e) {
+    walk(x, dim, idx, b, e, [&](int64_t p, int64_t off) { std::memcpy(dst + p * es, src + off * es, es); });
+  });
+  return out;
+}
+
+template <class T>
+void add_at(const Tensor& out, const Tensor& idx, const Tensor& s, int64_t dim) {
+  T* o = static_cast<T*>(out.data_ptr());
+  const T* v = static_cast<T*>(s.data_ptr());
+  const Shape ishape = idx.ndim() == 0 ? Shape{1} : idx.shape();
+  const Shape sstr = s.ndim() == 0 ? Shape{1} : s.strides();
+  // src may be larger than the index: its element at the index's coordinates.
+  walk(out, dim, idx, 0, idx.numel(), [&](int64_t p, int64_t off) {
+    int64_t so = 0, rem = p;
+    for (std::size_t d = ishape.size(); d-- > 0;) {
+      so += (rem % ishape[d]) * sstr[d];
+      rem /= ishape[d];
+    }
+    if constexpr (std::is_same_v<T, uint8_t>) {
+      o[off] = static_cast<uint8_t>(o[off] || v[so]);
+    } else {
+      o[off] += v[so];
+    }
+  });
+}
+
+Tensor scatter_add_impl(const Tensor& a, int64_t dim, const Tensor& index, const Tensor& src) {
+  check_index("scatter", a, dim, index, &src);
+  if (src.dtype() != a.dtype()) throw Error("scatter(): Expected self.dtype to be equal to src.dtype");
+  Tensor out = a.clone();
+  if (index.numel() == 0) return out;
+  const Tensor idx = index.contiguous(), s = src.contiguous();
+  switch (a.dtype()) {
+    case DType::Bool: add_at<uint8_t>(out, idx, s, dim); break;
+    case DType::Int32: add_at<int32_t>(out, idx, s, dim); break;
+    case DType::Int64: add_at<int64_t>(out, idx, s, dim); break;
+    case DType::Float32: add_at<float>(out, idx, s, dim); break;
+    case DType::Float64: add_at<double>(out, idx, s, dim); break;
+  }
+  return out;
+}
+
+}  // namespace
+
+Tensor gather(const Tensor& a, int64_t dim, const Tensor& index) {
+  detail::check_defined(a, "gather");
+  detail::check_defined(index, "gather");
+  const int64_t d = wrap_dim(dim, a.ndim());
+  if (autograd::should_record({&a}))
+    return autograd::gather(a, d, index, [&] { return gather_impl(a, d, index); });
+  return gather_impl(a, d, index);
+}
+
+Tensor scatter_add(const Tensor& a, int64_t dim, const Tensor& index, const Tensor& src) {
+  detail::check_defined(a, "scatter_add");
+  detail::check_defined(index, "scatter_add");
+  detail::check_defined(src, "scatter_add");
+  const int64_t d = wrap_dim(dim, a.ndim());
+  if (autograd::should_record({&a, &src}))
+    return autograd::scatter_add(a, d, index, src, [&] { return scatter_add_impl(a, d, index, src); });
+  return scatter_add_impl(a, d, index, src);
+}
+
+}  // namespace rusttorch
