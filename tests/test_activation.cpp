@@ -27,10 +27,7 @@ namespace {
 
 using LD = long double;
 
-struct ThreadGuard {
-  int saved = get_num_threads();
-  ~ThreadGuard() { set_num_threads(saved); }
-};
+using rt_test::ThreadGuard;
 
 LD sigmoid_ref(LD x) {
   const LD e = std::exp(-std::fabs(x));

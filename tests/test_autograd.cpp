@@ -38,10 +38,7 @@ void check_against_finite_differences(const std::function<Tensor(const Tensor&)>
   }
 }
 
-struct ThreadGuard {
-  int saved = get_num_threads();
-  ~ThreadGuard() { set_num_threads(saved); }
-};
+using rt_test::ThreadGuard;
 
 }  // namespace
 

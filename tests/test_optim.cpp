@@ -149,10 +149,7 @@ void check_against_scalar(const std::string& isa, const k::OptimKernels& kt, con
   }
 }
 
-struct ThreadGuard {
-  int saved = get_num_threads();
-  ~ThreadGuard() { set_num_threads(saved); }
-};
+using rt_test::ThreadGuard;
 
 }  // namespace
 

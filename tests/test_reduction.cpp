@@ -25,11 +25,7 @@ namespace {
 
 using rt_test::quick;
 
-// Restores the thread count.
-struct ThreadGuard {
-  int saved = get_num_threads();
-  ~ThreadGuard() { set_num_threads(saved); }
-};
+using rt_test::ThreadGuard;
 
 // Reference reduction over the dims in `mask` of a row-major tensor with
 // `shape`: calls fold(acc, value) for each element in row-major order and

@@ -22,6 +22,12 @@ struct IsaGuard {
   ~IsaGuard() { rusttorch::set_cpu_capability(saved); }
 };
 
+// Restores the thread count when it goes out of scope.
+struct ThreadGuard {
+  int saved = rusttorch::get_num_threads();
+  ~ThreadGuard() { rusttorch::set_num_threads(saved); }
+};
+
 // RUSTTORCH_TEST_QUICK set (emulated CPUs, sanitizers): the largest sizes are
 // trimmed, every case still runs on every ISA.
 inline bool quick() { return std::getenv("RUSTTORCH_TEST_QUICK") != nullptr; }
