@@ -67,17 +67,30 @@ const hwy::Sorter& sorter() {
   return s;
 }
 
+bool less128(const hwy::uint128_t& a, const hwy::uint128_t& b) { return a.hi < b.hi || (a.hi == b.hi && a.lo < b.lo); }
+
+// VQSort pads a short array to its sorting network's size (128 keys on
+// AVX-512): topk's few keys per row sort faster with std::sort.
+constexpr int64_t kShortSort = 48;
+
 void sort_one(uint64_t* k, int64_t n, int words) {
   if (n < 2) return;
+  if (n <= kShortSort) {
+    if (words == 1) {
+      std::sort(k, k + n);
+    } else {
+      auto* p = reinterpret_cast<hwy::uint128_t*>(k);
+      std::sort(p, p + n, less128);
+    }
+    return;
+  }
   if (words == 1) {
     sorter()(k, static_cast<size_t>(n), hwy::SortAscending());
   } else if (g_native128.load(std::memory_order_relaxed)) {
     sorter()(reinterpret_cast<hwy::uint128_t*>(k), static_cast<size_t>(n), hwy::SortAscending());
   } else {
     auto* p = reinterpret_cast<hwy::uint128_t*>(k);
-    std::sort(p, p + n, [](const hwy::uint128_t& a, const hwy::uint128_t& b) {
-      return a.hi < b.hi || (a.hi == b.hi && a.lo < b.lo);
-    });
+    std::sort(p, p + n, less128);
   }
 }
 
@@ -156,8 +169,8 @@ void parallel_sort(uint64_t* k, int64_t n, int threads) {
 
 void sort_composites(uint64_t* keys, int64_t n, int words, bool may_split) {
   steer();
-  const int threads = max_threads();
-  if (may_split && threads > 1 && n >= kParallelSortMin) {
+  const int threads = may_split && n >= kParallelSortMin ? max_threads() : 1;  // (max_threads takes a lock)
+  if (threads > 1) {
     if (words == 1) {
       parallel_sort<1>(keys, n, threads);
     } else {
