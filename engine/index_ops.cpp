@@ -1,6 +1,7 @@
 // gather and scatter_add along a dim, as torch: checks, then one loop over
 // the index's elements (gather in parallel pieces; scatter_add in index
 // order, so sums are the same for any thread count).
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -42,6 +43,11 @@ void check_index(const char* op, const Tensor& self, int64_t dim, const Tensor& 
   }
 }
 
+[[noreturn]] void out_of_bounds(int64_t v, int64_t dim, int64_t size) {
+  throw Error("index " + std::to_string(v) + " is out of bounds for dimension " + std::to_string(dim) + " with size " +
+              std::to_string(size));
+}
+
 // Walks the index's elements [b, e) in row-major order, calling
 // f(position, self offset of the element the index names).
 template <class F>
@@ -60,10 +66,7 @@ void walk(const Tensor& self, int64_t dim, const Tensor& index, int64_t b, int64
   const char* ip = static_cast<const char*>(index.data_ptr());
   for (int64_t p = b; p < e; ++p) {
     int64_t v = i64 ? reinterpret_cast<const int64_t*>(ip)[p] : reinterpret_cast<const int32_t*>(ip)[p];
-    if (v < -size || v >= size)
-      throw Error("index " + std::to_string(v) + " is out of bounds for dimension " + std::to_string(dim) +
-                  " with size " + std::to_string(size));
-    if (v < 0) v += size;
+    if (v < 0 || v >= size) out_of_bounds(v, dim, size);
     int64_t off = 0;
     for (std::size_t d = 0; d < nd; ++d) off += (static_cast<int64_t>(d) == dim ? v : coord[d]) * sstr[d];
     f(p, off);
@@ -74,11 +77,65 @@ void walk(const Tensor& self, int64_t dim, const Tensor& index, int64_t b, int64
   }
 }
 
+// The common shape: the index is as large as the input in every other dim,
+// so out[o][i][j] = x[o][index[o][i][j]][j] over (outer, idx_len, inner).
+template <class E, class I>
+void gather_rows(const E* x, const I* idx, E* out, int64_t outer, int64_t len, int64_t size, int64_t inner,
+                 int64_t dim) {
+  const int64_t per_outer = len * inner;
+  detail::parallel_for(outer, std::max<int64_t>(1, detail::kGrainCheap / std::max<int64_t>(per_outer, 1)),
+                       [&](int64_t b, int64_t e) {
+                         for (int64_t o = b; o < e; ++o) {
+                           const E* xo = x + o * size * inner;
+                           const I* io = idx + o * per_outer;
+                           E* oo = out + o * per_outer;
+                           for (int64_t i = 0; i < len; ++i) {
+                             for (int64_t j = 0; j < inner; ++j) {
+                               const int64_t v = io[i * inner + j];  // torch wraps no negative index here
+                               if (v < 0 || v >= size) out_of_bounds(v, dim, size);
+                               oo[i * inner + j] = xo[v * inner + j];
+                             }
+                           }
+                         }
+                       });
+}
+
+bool same_outside(const Tensor& a, const Tensor& index, int64_t dim) {
+  if (a.ndim() == 0 || a.ndim() != index.ndim()) return false;
+  for (int64_t d = 0; d < a.ndim(); ++d)
+    if (d != dim && a.shape()[static_cast<std::size_t>(d)] != index.shape()[static_cast<std::size_t>(d)]) return false;
+  return true;
+}
+
 Tensor gather_impl(const Tensor& a, int64_t dim, const Tensor& index) {
   check_index("gather", a, dim, index, nullptr);
   const Tensor x = a.contiguous(), idx = index.contiguous();
   Tensor out = Tensor::empty(index.shape(), a.dtype());
   const std::size_t es = a.itemsize();
+  if (idx.numel() > 0 && same_outside(a, index, dim)) {
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < dim; ++d) outer *= a.shape()[static_cast<std::size_t>(d)];
+    for (int64_t d = dim + 1; d < a.ndim(); ++d) inner *= a.shape()[static_cast<std::size_t>(d)];
+    const int64_t len = index.shape()[static_cast<std::size_t>(dim)], size = a.shape()[static_cast<std::size_t>(dim)];
+    auto run = [&](auto tag) {
+      using E = decltype(tag);
+      const E* xp = static_cast<const E*>(x.data_ptr());
+      E* op = static_cast<E*>(out.data_ptr());
+      if (idx.dtype() == DType::Int64) {
+        gather_rows(xp, static_cast<const int64_t*>(idx.data_ptr()), op, outer, len, size, inner, dim);
+      } else {
+        gather_rows(xp, static_cast<const int32_t*>(idx.data_ptr()), op, outer, len, size, inner, dim);
+      }
+    };
+    if (es == 1) {
+      run(uint8_t{});
+    } else if (es == 4) {
+      run(uint32_t{});
+    } else {
+      run(uint64_t{});
+    }
+    return out;
+  }
   const char* src = static_cast<const char*>(x.data_ptr());
   char* dst = static_cast<char*>(out.data_ptr());
   detail::parallel_for(idx.numel(), detail::kGrainCheap, [&](int64_t b, int64_t e) {

@@ -248,31 +248,43 @@ Tensor sort_values(const Tensor& a, bool descending) {
   return out;
 }
 
+// dst[j] = src[at[j]] for j < m, elements of `es` bytes.
+static void gather_elements(const void* src, const int64_t* at, int64_t m, std::size_t es, void* dst) {
+  auto run = [&](auto tag) {
+    using E = decltype(tag);
+    const E* s = static_cast<const E*>(src);
+    E* d = static_cast<E*>(dst);
+    for (int64_t j = 0; j < m; ++j) d[j] = s[at[j]];
+  };
+  if (es == 1) {
+    run(uint8_t{});
+  } else if (es == 4) {
+    run(uint32_t{});
+  } else {
+    run(uint64_t{});
+  }
+}
+
 UniqueResult unique_consecutive(const Tensor& a, bool return_inverse, bool return_counts) {
   detail::check_defined(a, "unique_consecutive");
   const Tensor x = a.contiguous();
   const int64_t n = a.numel();
-  std::vector<int64_t> starts(static_cast<std::size_t>(n + 1));
-  const int64_t m = detail::active_kernels().sort.run_starts[dt(a)](x.data_ptr(), n, starts.data());
-  starts[static_cast<std::size_t>(m)] = n;
+  const Tensor starts_t = Tensor::empty({n + 1}, DType::Int64);  // recycled: no page faults
+  int64_t* starts = static_cast<int64_t*>(starts_t.data_ptr());
+  const int64_t m = detail::active_kernels().sort.run_starts[dt(a)](x.data_ptr(), n, starts);
+  starts[m] = n;
   UniqueResult r;
   r.values = Tensor::empty({m}, a.dtype());
-  const std::size_t es = a.itemsize();
-  for (int64_t j = 0; j < m; ++j) std::memcpy(elem_mut(r.values, j), elem(x, starts[static_cast<std::size_t>(j)]), es);
+  gather_elements(x.data_ptr(), starts, m, a.itemsize(), r.values.data_ptr());
+  r.inverse = Tensor::empty(return_inverse ? a.shape() : Shape{0}, DType::Int64);
   if (return_inverse) {
-    r.inverse = Tensor::empty(a.shape(), DType::Int64);
     int64_t* inv = static_cast<int64_t*>(r.inverse.data_ptr());
-    for (int64_t j = 0; j < m; ++j)
-      std::fill(inv + starts[static_cast<std::size_t>(j)], inv + starts[static_cast<std::size_t>(j + 1)], j);
-  } else {
-    r.inverse = Tensor::empty({0}, DType::Int64);
+    for (int64_t j = 0; j < m; ++j) std::fill(inv + starts[j], inv + starts[j + 1], j);
   }
+  r.counts = Tensor::empty({return_counts ? m : 0}, DType::Int64);
   if (return_counts) {
-    r.counts = Tensor::empty({m}, DType::Int64);
     int64_t* c = static_cast<int64_t*>(r.counts.data_ptr());
-    for (int64_t j = 0; j < m; ++j) c[j] = starts[static_cast<std::size_t>(j + 1)] - starts[static_cast<std::size_t>(j)];
-  } else {
-    r.counts = Tensor::empty({0}, DType::Int64);
+    for (int64_t j = 0; j < m; ++j) c[j] = starts[j + 1] - starts[j];
   }
   return r;
 }
