@@ -117,7 +117,7 @@ Tensor gather_impl(const Tensor& a, int64_t dim, const Tensor& index) {
     for (int64_t d = 0; d < dim; ++d) outer *= a.shape()[static_cast<std::size_t>(d)];
     for (int64_t d = dim + 1; d < a.ndim(); ++d) inner *= a.shape()[static_cast<std::size_t>(d)];
     const int64_t len = index.shape()[static_cast<std::size_t>(dim)], size = a.shape()[static_cast<std::size_t>(dim)];
-    auto run = [&](auto tag) {
+    const auto run = [&](auto tag) {
       using E = decltype(tag);
       const E* xp = static_cast<const E*>(x.data_ptr());
       E* op = static_cast<E*>(out.data_ptr());
@@ -127,13 +127,7 @@ Tensor gather_impl(const Tensor& a, int64_t dim, const Tensor& index) {
         gather_rows(xp, static_cast<const int32_t*>(idx.data_ptr()), op, outer, len, size, inner, dim);
       }
     };
-    if (es == 1) {
-      run(uint8_t{});
-    } else if (es == 4) {
-      run(uint32_t{});
-    } else {
-      run(uint64_t{});
-    }
+    detail::with_element_bits(es, run);
     return out;
   }
   const char* src = static_cast<const char*>(x.data_ptr());

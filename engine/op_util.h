@@ -1,5 +1,7 @@
 // Front-end helpers shared by the op files (elementwise, reductions, activations, matmul).
 #pragma once
+#include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "rusttorch/dtype.h"
@@ -45,6 +47,19 @@ inline void check_defined(const Tensor& a, const char* op) {
 // streaming stores skip the read-for-ownership of each line.
 inline bool stream_output(const Tensor& out) {
   return out.numel() * static_cast<int64_t>(out.itemsize()) >= (int64_t{8} << 20);
+}
+
+// f(E{}) with E the unsigned integer of an element's size (1, 4 or 8 bytes:
+// every dtype): copies, gathers and permutations move bits, not values.
+template <class F>
+void with_element_bits(std::size_t itemsize, const F& f) {
+  if (itemsize == 1) {
+    f(uint8_t{});
+  } else if (itemsize == 4) {
+    f(uint32_t{});
+  } else {
+    f(uint64_t{});
+  }
 }
 
 }  // namespace rusttorch::detail

@@ -250,19 +250,12 @@ Tensor sort_values(const Tensor& a, bool descending) {
 
 // dst[j] = src[at[j]] for j < m, elements of `es` bytes.
 static void gather_elements(const void* src, const int64_t* at, int64_t m, std::size_t es, void* dst) {
-  auto run = [&](auto tag) {
+  detail::with_element_bits(es, [&](auto tag) {
     using E = decltype(tag);
     const E* s = static_cast<const E*>(src);
     E* d = static_cast<E*>(dst);
     for (int64_t j = 0; j < m; ++j) d[j] = s[at[j]];
-  };
-  if (es == 1) {
-    run(uint8_t{});
-  } else if (es == 4) {
-    run(uint32_t{});
-  } else {
-    run(uint64_t{});
-  }
+  });
 }
 
 UniqueResult unique_consecutive(const Tensor& a, bool return_inverse, bool return_counts) {
