@@ -62,12 +62,29 @@ void steer() {
   g_steered.store(t, std::memory_order_release);
 }
 
+// One Sorter (its buffer) per thread, never destroyed: kept reachable from
+// a global list, and no hwy::Sorter destructor is instantiated here (the
+// library must export no Highway symbol: tools/check_isa_symbols.py).
 const hwy::Sorter& sorter() {
-  thread_local hwy::Sorter s;  // its buffer, allocated once per thread
-  return s;
+  thread_local hwy::Sorter* s = nullptr;
+  if (!s) {
+    static std::mutex mu;
+    static auto* all = new std::vector<void*>();  // (void*: no vector of a Highway type)
+    s = new hwy::Sorter();
+    std::lock_guard<std::mutex> lock(mu);
+    all->push_back(s);
+  }
+  return *s;
 }
 
-bool less128(const hwy::uint128_t& a, const hwy::uint128_t& b) { return a.hi < b.hi || (a.hi == b.hi && a.lo < b.lo); }
+// A 128-bit composite {lo, hi} as our own type: std::sort over it stays local.
+struct Pair {
+  uint64_t lo, hi;
+};
+void sort_pairs(uint64_t* k, int64_t n) {
+  auto* p = reinterpret_cast<Pair*>(k);
+  std::sort(p, p + n, [](const Pair& a, const Pair& b) { return a.hi < b.hi || (a.hi == b.hi && a.lo < b.lo); });
+}
 
 // VQSort pads a short array to its sorting network's size (128 keys on
 // AVX-512): topk's few keys per row sort faster with std::sort.
@@ -79,8 +96,7 @@ void sort_one(uint64_t* k, int64_t n, int words) {
     if (words == 1) {
       std::sort(k, k + n);
     } else {
-      auto* p = reinterpret_cast<hwy::uint128_t*>(k);
-      std::sort(p, p + n, less128);
+      sort_pairs(k, n);
     }
     return;
   }
@@ -89,8 +105,7 @@ void sort_one(uint64_t* k, int64_t n, int words) {
   } else if (g_native128.load(std::memory_order_relaxed)) {
     sorter()(reinterpret_cast<hwy::uint128_t*>(k), static_cast<size_t>(n), hwy::SortAscending());
   } else {
-    auto* p = reinterpret_cast<hwy::uint128_t*>(k);
-    std::sort(p, p + n, less128);
+    sort_pairs(k, n);
   }
 }
 
