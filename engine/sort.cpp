@@ -282,6 +282,69 @@ UniqueResult unique_consecutive(const Tensor& a, bool return_inverse, bool retur
   return r;
 }
 
+namespace {
+
+// unique of integers whose range is at most about the element count: one
+// counting pass over a table of the range (no sort), the table's occupied
+// bins are the sorted values, and turned into ranks they give the inverse.
+template <class T>
+bool unique_by_counting(const Tensor& x, bool return_inverse, bool return_counts, UniqueResult& r) {
+  const int64_t n = x.numel();
+  const T* p = static_cast<const T*>(x.data_ptr());
+  T lo = p[0], hi = p[0];
+  for (int64_t i = 1; i < n; ++i) {
+    lo = std::min(lo, p[i]);
+    hi = std::max(hi, p[i]);
+  }
+  const double range = static_cast<double>(hi) - static_cast<double>(lo) + 1;
+  if (range > 2.0 * static_cast<double>(n) || n >= (int64_t{1} << 31)) return false;
+  const int64_t bins = static_cast<int64_t>(range);
+  Tensor table = Tensor::zeros({bins}, DType::Int32);  // int32 counts and ranks: half the table's traffic
+  int32_t* cnt = static_cast<int32_t*>(table.data_ptr());
+  for (int64_t i = 0; i < n; ++i) ++cnt[static_cast<int64_t>(p[i]) - static_cast<int64_t>(lo)];
+  int64_t m = 0;
+  for (int64_t b = 0; b < bins; ++b) m += cnt[b] != 0;
+  r.values = Tensor::empty({m}, x.dtype());
+  r.counts = Tensor::empty({return_counts ? m : 0}, DType::Int64);
+  T* v = static_cast<T*>(r.values.data_ptr());
+  int64_t* c = static_cast<int64_t*>(r.counts.data_ptr());
+  int32_t j = 0;
+  for (int64_t b = 0; b < bins; ++b) {
+    if (!cnt[b]) continue;
+    v[j] = static_cast<T>(static_cast<int64_t>(lo) + b);
+    if (return_counts) c[j] = cnt[b];
+    cnt[b] = j++;  // now the bin's rank
+  }
+  r.inverse = Tensor::empty(return_inverse ? x.shape() : Shape{0}, DType::Int64);
+  if (return_inverse) {
+    int64_t* inv = static_cast<int64_t*>(r.inverse.data_ptr());
+    for (int64_t i = 0; i < n; ++i) inv[i] = cnt[static_cast<int64_t>(p[i]) - static_cast<int64_t>(lo)];
+  }
+  return true;
+}
+
+}  // namespace
+
+UniqueResult unique(const Tensor& a, bool return_inverse, bool return_counts) {
+  detail::check_defined(a, "unique");
+  const Tensor x = a.contiguous();
+  const int64_t n = a.numel();
+  UniqueResult r;
+  if (n > 0 && a.dtype() == DType::Int64 && unique_by_counting<int64_t>(x, return_inverse, return_counts, r)) return r;
+  if (n > 0 && a.dtype() == DType::Int32 && unique_by_counting<int32_t>(x, return_inverse, return_counts, r)) return r;
+  if (!return_inverse) return unique_consecutive(sort_values(x, false), false, return_counts);
+  // The inverse needs each element's place: sort with indices, then undo the permutation.
+  const ValuesIndices vi = sort_impl(x.reshape({n}), 0, false, true);
+  r = unique_consecutive(vi.values, true, return_counts);
+  Tensor inverse = Tensor::empty(a.shape(), DType::Int64);
+  const int64_t* perm = static_cast<const int64_t*>(vi.indices.data_ptr());
+  const int64_t* run = static_cast<const int64_t*>(r.inverse.data_ptr());
+  int64_t* inv = static_cast<int64_t*>(inverse.data_ptr());
+  for (int64_t i = 0; i < n; ++i) inv[perm[i]] = run[i];
+  r.inverse = inverse;
+  return r;
+}
+
 Tensor searchsorted(const Tensor& sorted, const Tensor& values, bool out_int32, bool right, const Tensor* sorter) {
   detail::check_defined(sorted, "searchsorted");
   detail::check_defined(values, "searchsorted");

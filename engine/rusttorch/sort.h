@@ -30,6 +30,9 @@ struct UniqueResult {
   Tensor values, inverse, counts;
 };
 UniqueResult unique_consecutive(const Tensor& a, bool return_inverse = false, bool return_counts = false);
+// unique(sorted=True) over the flattened tensor (dim=None): integers of a
+// range up to twice their count by counting, the rest by sorting.
+UniqueResult unique(const Tensor& a, bool return_inverse = false, bool return_counts = false);
 
 // Insertion points of `values` into the innermost dim of `sorted` (1-D, or
 // with the leading dims of values); `sorter` (int64, shaped as sorted)

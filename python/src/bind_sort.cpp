@@ -82,6 +82,12 @@ void bind_sort(py::module_& m) {
                           py::reinterpret_steal<py::object>(wrap(u.inverse)),
                           py::reinterpret_steal<py::object>(wrap(u.counts)));
   }, py::arg("input"), py::arg("return_inverse") = false, py::arg("return_counts") = false);
+  m.def("_unique_flat", [](const Tensor& a, bool inverse, bool counts) {
+    const r::UniqueResult u = released(a, [&](const Tensor& x) { return r::unique(x, inverse, counts); });
+    return py::make_tuple(py::reinterpret_steal<py::object>(wrap(u.values)),
+                          py::reinterpret_steal<py::object>(wrap(u.inverse)),
+                          py::reinterpret_steal<py::object>(wrap(u.counts)));
+  }, py::arg("input"), py::arg("return_inverse") = false, py::arg("return_counts") = false);
   m.def("_sort_target", [] { return std::string(r::sort_target_name()); });
 
   const auto searchsorted = [](const Tensor& seq, py::handle values, bool out_int32, bool right, py::handle side,
