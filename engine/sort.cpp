@@ -123,6 +123,11 @@ ValuesIndices topk_impl(const Tensor& a, int64_t kk, int64_t dim, bool largest, 
   Shape out_shape = a.shape();
   if (a.ndim() > 0) out_shape[static_cast<std::size_t>(R.dim)] = kk;
   ValuesIndices r{Tensor::empty(out_shape, a.dtype()), Tensor::empty(out_shape, DType::Int64)};
+  if (a.ndim() == 0) {  // torch: the value itself for k = 0 and 1 (a 0-d result cannot hold none)
+    r.values.copy_(a);
+    r.indices.fill_(0);
+    return r;
+  }
   if (kk == 0 || r.values.numel() == 0) return r;
   const auto& kt = detail::active_kernels().sort;
   const int d = dt(a);

@@ -58,8 +58,8 @@ using SortCollectFn = int64_t (*)(const void* x, int64_t stride, int64_t n, int 
                                   uint64_t* out);
 // For each of m values v[j * v_stride], the insertion point into the
 // ascending row s[0, n) (s_stride apart): the first i with s[i] >= v
-// (right: s[i] > v), in torch's order (NaN largest); out[j * o_stride],
-// int64 or int32 (out_int32).
+// (right: s[i] > v), by torch's own binary search (so NaNs land where
+// torch puts them); out[j * o_stride], int64 or int32 (out_int32).
 using SortSearchFn = void (*)(const void* s, int64_t s_stride, int64_t n, const void* v, int64_t v_stride, int64_t m,
                               int right, void* out, int64_t o_stride, int out_int32);
 // Starts of the runs of equal neighbours in x[0, n) (torch's ==, so NaNs are

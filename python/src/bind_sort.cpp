@@ -33,6 +33,14 @@ Tensor tensor_or_scalar(py::handle v, const char* fn, const char* arg) {
                      Py_TYPE(v.ptr())->tp_name);
 }
 
+// An int argument (dim, k) as torch's parser takes it: a bool is refused
+// too (pybind11's int64_t would take True as 1).
+int64_t int_of(py::handle o, const char* fn, const char* arg) {
+  if (PyBool_Check(o.ptr()))
+    throw r::TypeError(std::string(fn) + "(): argument '" + arg + "' must be int, not bool");
+  return int_arg(o.ptr(), fn, arg);
+}
+
 template <class F>
 auto released(const Tensor& a, F&& f) {
   return on_copy_without_gil(Cost::Math, a, f);
@@ -43,35 +51,39 @@ auto released(const Tensor& a, F&& f) {
 void bind_sort(py::module_& m) {
   const auto none = py::none();
 
-  const auto sort = [](const Tensor& a, int64_t dim, bool descending, bool stable) {
+  const auto sort = [](const Tensor& a, py::handle d, bool descending, bool stable) {
+    const int64_t dim = int_of(d, "sort", "dim");
     return values_indices("sort", released(a, [&](const Tensor& x) { return r::sort(x, dim, descending, stable); }));
   };
-  m.def("sort", sort, py::arg("input"), py::arg("dim") = -1, py::arg("descending") = false, py::arg("stable") = false);
-  def_method("sort", sort, py::arg("dim") = -1, py::arg("descending") = false, py::arg("stable") = false);
+  m.def("sort", sort, py::arg("input"), py::arg("dim") = py::int_(-1), py::arg("descending") = false, py::arg("stable") = false);
+  def_method("sort", sort, py::arg("dim") = py::int_(-1), py::arg("descending") = false, py::arg("stable") = false);
 
-  const auto argsort = [](const Tensor& a, int64_t dim, bool descending, bool stable) {
+  const auto argsort = [](const Tensor& a, py::handle d, bool descending, bool stable) {
+    const int64_t dim = int_of(d, "argsort", "dim");
     return released(a, [&](const Tensor& x) { return r::argsort(x, dim, descending, stable); });
   };
-  m.def("argsort", argsort, py::arg("input"), py::arg("dim") = -1, py::arg("descending") = false,
+  m.def("argsort", argsort, py::arg("input"), py::arg("dim") = py::int_(-1), py::arg("descending") = false,
         py::arg("stable") = false);
-  def_method("argsort", argsort, py::arg("dim") = -1, py::arg("descending") = false, py::arg("stable") = false);
+  def_method("argsort", argsort, py::arg("dim") = py::int_(-1), py::arg("descending") = false, py::arg("stable") = false);
 
   const auto msort = [](const Tensor& a) { return released(a, [](const Tensor& x) { return r::msort(x); }); };
   m.def("msort", msort, py::arg("input"));
   def_method("msort", msort);
 
-  const auto topk = [](const Tensor& a, int64_t k, int64_t dim, bool largest, bool sorted) {
+  const auto topk = [](const Tensor& a, py::handle kh, py::handle d, bool largest, bool sorted) {
+    const int64_t k = int_of(kh, "topk", "k"), dim = int_of(d, "topk", "dim");
     return values_indices("topk", released(a, [&](const Tensor& x) { return r::topk(x, k, dim, largest, sorted); }));
   };
-  m.def("topk", topk, py::arg("input"), py::arg("k"), py::arg("dim") = -1, py::arg("largest") = true,
+  m.def("topk", topk, py::arg("input"), py::arg("k"), py::arg("dim") = py::int_(-1), py::arg("largest") = true,
         py::arg("sorted") = true);
-  def_method("topk", topk, py::arg("k"), py::arg("dim") = -1, py::arg("largest") = true, py::arg("sorted") = true);
+  def_method("topk", topk, py::arg("k"), py::arg("dim") = py::int_(-1), py::arg("largest") = true, py::arg("sorted") = true);
 
-  const auto kthvalue = [](const Tensor& a, int64_t k, int64_t dim, bool keepdim) {
+  const auto kthvalue = [](const Tensor& a, py::handle kh, py::handle d, bool keepdim) {
+    const int64_t k = int_of(kh, "kthvalue", "k"), dim = int_of(d, "kthvalue", "dim");
     return values_indices("kthvalue", released(a, [&](const Tensor& x) { return r::kthvalue(x, k, dim, keepdim); }));
   };
-  m.def("kthvalue", kthvalue, py::arg("input"), py::arg("k"), py::arg("dim") = -1, py::arg("keepdim") = false);
-  def_method("kthvalue", kthvalue, py::arg("k"), py::arg("dim") = -1, py::arg("keepdim") = false);
+  m.def("kthvalue", kthvalue, py::arg("input"), py::arg("k"), py::arg("dim") = py::int_(-1), py::arg("keepdim") = false);
+  def_method("kthvalue", kthvalue, py::arg("k"), py::arg("dim") = py::int_(-1), py::arg("keepdim") = false);
 
   m.def("_sort_values", [](const Tensor& a, bool descending) {
     return released(a, [&](const Tensor& x) { return r::sort_values(x, descending); });
@@ -119,13 +131,15 @@ void bind_sort(py::module_& m) {
     return released(a, [&](const Tensor& x) { return r::bucketize(x, boundaries, out_int32, right); });
   }, py::arg("boundaries"), py::kw_only(), py::arg("out_int32") = false, py::arg("right") = false);
 
-  const auto gather = [](const Tensor& a, int64_t dim, const Tensor& index, bool /*sparse_grad*/) {
+  const auto gather = [](const Tensor& a, py::handle d, const Tensor& index, bool /*sparse_grad*/) {
+    const int64_t dim = int_of(d, "gather", "dim");
     return released(a, [&](const Tensor& x) { return r::gather(x, dim, index); });
   };
   m.def("gather", gather, py::arg("input"), py::arg("dim"), py::arg("index"), py::kw_only(),
         py::arg("sparse_grad") = false);
   def_method("gather", gather, py::arg("dim"), py::arg("index"), py::kw_only(), py::arg("sparse_grad") = false);
-  const auto scatter_add = [](const Tensor& a, int64_t dim, const Tensor& index, const Tensor& src) {
+  const auto scatter_add = [](const Tensor& a, py::handle d, const Tensor& index, const Tensor& src) {
+    const int64_t dim = int_of(d, "scatter_add", "dim");
     return released(a, [&](const Tensor& x) { return r::scatter_add(x, dim, index, src); });
   };
   m.def("scatter_add", scatter_add, py::arg("input"), py::arg("dim"), py::arg("index"), py::arg("src"));
