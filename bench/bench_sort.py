@@ -188,7 +188,8 @@ def main() -> None:
     for case in cases:
         if TARGETS[case] is None:
             continue
-        cells = [f"{r['threads']} thr {fmt_ratio(r['ratio'])} {target_cell(r).split(' ')[0]}"
+        cells = [f"{r['threads']} thr " + ("n/a" if r["ratio"] is None else
+                                            f"{fmt_ratio(r['ratio'])} {'met' if r['met'] else 'MISSED'}")
                  for r in rows if r["case"] == case]
         print(f"  {case:<{width}} >= {TARGETS[case]:g}x: " + ", ".join(cells))
     print(f"{time.perf_counter() - t0:.0f} s")

@@ -54,6 +54,7 @@ from ._tensor_methods import (  # noqa: E402
     transpose,
     unsqueeze,
 )
+from ._sorting import median, mode, nanmedian, nanquantile, quantile, unique, unique_consecutive  # noqa: E402
 
 
 
@@ -93,5 +94,6 @@ __all__ = [n for n in dir(_C) if not n.startswith("_")] + [
     "add_scalar", "broadcast_tensors", "broadcast_to", "clone", "exp_", "flatten", "get_default_dtype",
     "index_select", "is_floating_point", "log_", "masked_fill", "mul_scalar", "narrow", "numel", "permute",
     "reshape", "select", "squeeze", "swapaxes", "swapdims", "t", "transpose", "unsqueeze",
+    "median", "mode", "nanmedian", "nanquantile", "quantile", "unique", "unique_consecutive",
 ]
 
