@@ -113,7 +113,7 @@ RowOutputs check_row(const k::SortKernels& kt, int64_t n, int64_t stride, bool d
   for (int64_t i = 0; i < n; ++i) bad += !same_bits(values[i], row[want[i]]);
   CHECK(bad == 0);
   out.values.resize(values.size() * sizeof(T));
-  std::memcpy(out.values.data(), values.data(), out.values.size());
+  if (!values.empty()) std::memcpy(out.values.data(), values.data(), out.values.size());
 
   // select, for a few ranks: the index of the k-th of the stable order.
   std::vector<uint64_t> scratch(static_cast<std::size_t>((n + 1) * w));
