@@ -112,14 +112,10 @@ ValuesIndices sort_impl(const Tensor& a, int64_t dim, bool descending, bool with
   return r;
 }
 
-void check_k_range(bool ok, const char* what) {
-  if (!ok) throw Error(what);
-}
-
 ValuesIndices topk_impl(const Tensor& a, int64_t kk, int64_t dim, bool largest, bool sorted) {
   if (a.dtype() == DType::Bool) throw Error("topk does not support bool dtypes on CPU");
   Rows R = rows_of(a, dim);
-  check_k_range(kk >= 0 && kk <= R.len, "selected index k out of range");
+  if (kk < 0 || kk > R.len) throw Error("selected index k out of range");
   Shape out_shape = a.shape();
   if (a.ndim() > 0) out_shape[static_cast<std::size_t>(R.dim)] = kk;
   ValuesIndices r{Tensor::empty(out_shape, a.dtype()), Tensor::empty(out_shape, DType::Int64)};

@@ -23,6 +23,13 @@ py::object values_indices(const char* name, const r::ValuesIndices& vi) {
   return (*slot)(py::reinterpret_steal<py::object>(wrap(vi.values)), py::reinterpret_steal<py::object>(wrap(vi.indices)));
 }
 
+// (values, inverse, counts) of a unique.
+py::tuple values_inverse_counts(const r::UniqueResult& u) {
+  return py::make_tuple(py::reinterpret_steal<py::object>(wrap(u.values)),
+                        py::reinterpret_steal<py::object>(wrap(u.inverse)),
+                        py::reinterpret_steal<py::object>(wrap(u.counts)));
+}
+
 // A tensor argument, or a Python number as a 0-d tensor (searchsorted's and bucketize's values).
 Tensor tensor_or_scalar(py::handle v, const char* fn, const char* arg) {
   if (is_tensor(v.ptr())) return tensor_of(v.ptr());
@@ -89,16 +96,10 @@ void bind_sort(py::module_& m) {
     return released(a, [&](const Tensor& x) { return r::sort_values(x, descending); });
   }, py::arg("input"), py::arg("descending") = false);
   m.def("_unique_consecutive_flat", [](const Tensor& a, bool inverse, bool counts) {
-    const r::UniqueResult u = released(a, [&](const Tensor& x) { return r::unique_consecutive(x, inverse, counts); });
-    return py::make_tuple(py::reinterpret_steal<py::object>(wrap(u.values)),
-                          py::reinterpret_steal<py::object>(wrap(u.inverse)),
-                          py::reinterpret_steal<py::object>(wrap(u.counts)));
+    return values_inverse_counts(released(a, [&](const Tensor& x) { return r::unique_consecutive(x, inverse, counts); }));
   }, py::arg("input"), py::arg("return_inverse") = false, py::arg("return_counts") = false);
   m.def("_unique_flat", [](const Tensor& a, bool inverse, bool counts) {
-    const r::UniqueResult u = released(a, [&](const Tensor& x) { return r::unique(x, inverse, counts); });
-    return py::make_tuple(py::reinterpret_steal<py::object>(wrap(u.values)),
-                          py::reinterpret_steal<py::object>(wrap(u.inverse)),
-                          py::reinterpret_steal<py::object>(wrap(u.counts)));
+    return values_inverse_counts(released(a, [&](const Tensor& x) { return r::unique(x, inverse, counts); }));
   }, py::arg("input"), py::arg("return_inverse") = false, py::arg("return_counts") = false);
   m.def("_sort_target", [] { return std::string(r::sort_target_name()); });
 

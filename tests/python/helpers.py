@@ -1,6 +1,8 @@
 """Helpers shared by the differential tests (rusttorch vs torch 2.13)."""
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -15,6 +17,27 @@ DTYPES = ["bool", "int32", "int64", "float32", "float64"]
 NUMERIC = ["int32", "int64", "float32", "float64"]
 FLOATS = ["float32", "float64"]
 INTS = ["int32", "int64"]
+
+
+# Forces an ISA (or a thread count) for the block, restoring the old one after.
+@contextlib.contextmanager
+def isa(name):
+    saved = rt.backends.cpu.get_cpu_capability()
+    rt.backends.cpu.set_cpu_capability(name)
+    try:
+        yield
+    finally:
+        rt.backends.cpu.set_cpu_capability(saved)
+
+
+@contextlib.contextmanager
+def threads(n):
+    saved = rt.get_num_threads()
+    rt.set_num_threads(n)
+    try:
+        yield
+    finally:
+        rt.set_num_threads(saved)
 
 
 def rt_dtype(name: str):

@@ -9,13 +9,13 @@ message); the same bits for 1, 2 and 7 threads; gradcheck and double backward
 in float64."""
 from __future__ import annotations
 
-import contextlib
 import itertools
 
 import numpy as np
 import pytest
 
 import rusttorch as rt
+from helpers import isa, threads
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -23,26 +23,6 @@ F = torch.nn.functional
 ISAS = rt.backends.cpu.get_available_cpu_capabilities()
 RTOL = {"float32": 1e-5, "float64": 1e-12}
 SHAPES = [(7,), (6, 9), (3, 5, 4), (2, 4, 3, 5)]  # (C), (N, C), (N, C, d1), (N, C, d1, d2)
-
-
-@contextlib.contextmanager
-def isa(name):
-    saved = rt.backends.cpu.get_cpu_capability()
-    rt.backends.cpu.set_cpu_capability(name)
-    try:
-        yield
-    finally:
-        rt.backends.cpu.set_cpu_capability(saved)
-
-
-@contextlib.contextmanager
-def threads(n):
-    saved = rt.get_num_threads()
-    rt.set_num_threads(n)
-    try:
-        yield
-    finally:
-        rt.set_num_threads(saved)
 
 
 def R(t, requires_grad=False):

@@ -16,7 +16,6 @@ elements), the values must be torch's and input.gather(dim, indices) must
 give them back."""
 from __future__ import annotations
 
-import contextlib
 import itertools
 import re
 
@@ -24,7 +23,7 @@ import numpy as np
 import pytest
 
 import rusttorch as rt
-from helpers import DTYPES, FLOATS, NUMERIC, random_array
+from helpers import DTYPES, FLOATS, NUMERIC, isa, random_array, threads
 
 torch = pytest.importorskip("torch")
 
@@ -33,26 +32,6 @@ SIZES = [1, 2, 3, 4, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129,
 BIG = 300_000  # one row: the sorts' multi-thread path
 NAN = float("nan")
 INF = float("inf")
-
-
-@contextlib.contextmanager
-def isa(name):
-    saved = rt.backends.cpu.get_cpu_capability()
-    rt.backends.cpu.set_cpu_capability(name)
-    try:
-        yield
-    finally:
-        rt.backends.cpu.set_cpu_capability(saved)
-
-
-@contextlib.contextmanager
-def threads(n):
-    saved = rt.get_num_threads()
-    rt.set_num_threads(n)
-    try:
-        yield
-    finally:
-        rt.set_num_threads(saved)
 
 
 # ---------------------------------------------------------------- helpers
