@@ -15,12 +15,6 @@
 namespace rusttorch {
 namespace {
 
-std::string shape_str(const Shape& s) {
-  std::string o = "[";
-  for (std::size_t i = 0; i < s.size(); ++i) o += (i ? ", " : "") + std::to_string(s[i]);
-  return o + "]";
-}
-
 // torch's checks of gather / scatter_add's index against self (and src).
 void check_index(const char* op, const Tensor& self, int64_t dim, const Tensor& index, const Tensor* src) {
   if (index.dtype() != DType::Int64 && index.dtype() != DType::Int32)

@@ -7,6 +7,7 @@
 #pragma once
 #include <cstdint>
 
+#include "conv_abi.h"
 #include "gemm_abi.h"
 #include "loss_abi.h"
 #include "optim_abi.h"
@@ -78,6 +79,7 @@ struct KernelTable {
   PrimitiveKernels primitives;   // fma, two_prod as the kernels compute them (primitives_abi.h)
   OptimKernels optim;            // fused optimizer updates (optim_abi.h)
   SortKernels sort;              // sort keys, select, search (sort_abi.h)
+  ConvKernels conv;              // im2col, col2im (conv_abi.h)
 };
 
 }  // namespace rusttorch::kernels

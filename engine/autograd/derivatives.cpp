@@ -487,6 +487,44 @@ Tensor scatter_add(const Tensor& a, int64_t dim, const Tensor& index, const Tens
   return r;
 }
 
+Tensor convolution(ConvPrim kind, const Tensor& a, const Tensor& b, const Tensor& bias, const ConvProblem& p,
+                   const std::function<Tensor()>& compute) {
+  Tensor r = untracked(compute);
+  const char* name = kind == ConvPrim::Unfold ? "Im2ColBackward0"
+                     : kind == ConvPrim::Fold ? "Col2ImBackward0"
+                     : kind == ConvPrim::WeightGrad ? "ConvolutionBackwardBackward0"
+                                                  : "ConvolutionBackward0";
+  const bool has_b = b.defined();
+  auto node = record(name, {&a, has_b ? &b : nullptr, bias.defined() ? &bias : nullptr}, {&r},
+                     [kind, p, has_b](GradContext& c) {
+    const Tensor& g = c.grad();
+    const Tensor x = c.saved(0), y = has_b ? c.saved(1) : Tensor();
+    auto prim = [&](ConvPrim k, const Tensor& u, const Tensor& v) { return conv_primitive(k, u, v, Tensor(), p); };
+    Grads out(3);
+    switch (kind) {
+      case ConvPrim::Forward:  // x, w
+        if (c.needs(0)) out[0] = prim(ConvPrim::InputGrad, g, y);
+        if (c.needs(1)) out[1] = prim(ConvPrim::WeightGrad, x, g);
+        break;
+      case ConvPrim::InputGrad:  // gy, w
+        if (c.needs(0)) out[0] = prim(ConvPrim::Forward, g, y);
+        if (c.needs(1)) out[1] = prim(ConvPrim::WeightGrad, g, x);
+        break;
+      case ConvPrim::WeightGrad:  // x, gy
+        if (c.needs(0)) out[0] = prim(ConvPrim::InputGrad, y, g);
+        if (c.needs(1)) out[1] = prim(ConvPrim::Forward, x, g);
+        break;
+      case ConvPrim::Unfold: out[0] = prim(ConvPrim::Fold, g, Tensor()); break;
+      case ConvPrim::Fold: out[0] = prim(ConvPrim::Unfold, g, Tensor()); break;
+    }
+    if (c.needs(2)) out[2] = sum(g, DimList(std::vector<int64_t>{0, 2, 3, 4}));
+    return out;
+  });
+  node->save(a);
+  if (has_b) node->save(b);
+  return r;
+}
+
 Tensor var_std(const Tensor& a, const std::vector<int64_t>& dims, double correction, bool keepdim, bool take_sqrt,
                const std::function<Tensor()>& compute) {
   Tensor r = untracked(compute);

@@ -81,6 +81,20 @@ Tensor fused_softmax_backward(const Tensor& y, const Tensor& g, int64_t dim, boo
 // torch.cat: each input gets its slice of the gradient.
 Tensor cat(const std::vector<Tensor>& ts, int64_t dim, const std::function<Tensor()>& compute);
 
+// Convolution (engine/conv.cpp): five primitives over 5-D operands, each
+// one's gradients made of the others, so every order of derivative exists.
+//   Forward(x, w, bias) -> y        InputGrad(gy, w, bias) -> gx (a transposed convolution)
+//   WeightGrad(x, gy) -> gw         Unfold(x) -> columns, Fold(columns) -> x (F.unfold, F.fold)
+enum class ConvPrim { Forward, InputGrad, WeightGrad, Unfold, Fold };
+struct ConvProblem {
+  kernels::ConvGeometry g{};  // g.channels: input channels per group
+  int64_t batch = 0, groups = 1, cout_g = 0;  // output channels per group
+};
+// The primitive, recorded when an operand requires grad (b and bias may be undefined).
+Tensor conv_primitive(ConvPrim kind, const Tensor& a, const Tensor& b, const Tensor& bias, const ConvProblem& p);
+Tensor convolution(ConvPrim kind, const Tensor& a, const Tensor& b, const Tensor& bias, const ConvProblem& p,
+                   const std::function<Tensor()>& compute);
+
 // Losses (engine/loss.cpp validates and runs the fused kernels; the nodes and
 // the composed formulas for create_graph are in derivatives.cpp).
 enum class LossReduction { None, Mean, Sum };

@@ -3,6 +3,7 @@
 #include "rusttorch/activation.h"
 #include "rusttorch/autograd.h"
 #include "rusttorch/backend.h"
+#include "rusttorch/conv.h"
 #include "rusttorch/dtype.h"
 #include "rusttorch/error.h"
 #include "rusttorch/linalg.h"

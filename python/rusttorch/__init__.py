@@ -55,6 +55,9 @@ from ._tensor_methods import (  # noqa: E402
     unsqueeze,
 )
 from ._sorting import median, mode, nanmedian, nanquantile, quantile, unique, unique_consecutive  # noqa: E402
+from .nn.functional import (  # noqa: E402  (torch's top-level spellings)
+    conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d,
+)
 
 
 

@@ -50,6 +50,7 @@ void bind_loss(py::module_& m);
 void bind_autograd(py::module_& m);
 void bind_optim(py::module_& m);
 void bind_sort(py::module_& m);
+void bind_conv(py::module_& m);
 
 }  // namespace rtpy
 

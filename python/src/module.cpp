@@ -67,4 +67,5 @@ PYBIND11_MODULE(_C, m) {
   bind_autograd(m);
   bind_optim(m);
   bind_sort(m);
+  bind_conv(m);
 }

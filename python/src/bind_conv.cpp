@@ -1,0 +1,61 @@
+// Convolution (rusttorch/conv.h) for rusttorch.nn.functional, which gives
+// conv1d/2d/3d, conv_transpose1d/2d/3d, unfold and fold torch's signatures.
+#include <rusttorch/conv.h>
+
+#include <optional>
+#include <string>
+
+#include "casters.h"
+
+namespace rtpy {
+namespace {
+
+namespace r = rusttorch;
+
+std::vector<int64_t> ints(const IntList& l) { return std::vector<int64_t>(l.v.begin(), l.v.end()); }
+
+}  // namespace
+
+void bind_conv(py::module_& m) {
+  m.def("_convolution", [](const Tensor& input, const Tensor& weight, std::optional<Tensor> bias, int64_t dims,
+                           IntList stride, py::handle padding, IntList dilation, bool transposed,
+                           IntList output_padding, int64_t groups) {
+    r::ConvOptions o;
+    o.stride = ints(stride);
+    o.dilation = ints(dilation);
+    o.output_padding = ints(output_padding);
+    o.transposed = transposed;
+    o.groups = groups;
+    if (py::isinstance<py::str>(padding)) {
+      const std::string s = py::cast<std::string>(padding);
+      if (s == "same") {
+        o.padding_same = true;
+      } else if (s == "valid") {
+        o.padding = {0};
+      } else {
+        throw r::Error("Invalid padding string: '" + s + "'");
+      }
+    } else {
+      o.padding = ints(py::cast<IntList>(padding));
+    }
+    const Tensor x = input, w = weight, b = bias ? *bias : Tensor();
+    return without_gil(Cost::Product, x.numel() + w.numel(), [&] { return r::convolution(x, w, b, dims, o); });
+  }, py::arg("input"), py::arg("weight"), py::arg("bias"), py::arg("dims"), py::arg("stride"), py::arg("padding"),
+     py::arg("dilation"), py::arg("transposed"), py::arg("output_padding"), py::arg("groups"));
+
+  m.def("_unfold", [](const Tensor& input, IntList kernel_size, IntList dilation, IntList padding, IntList stride) {
+    return on_copy_without_gil(Cost::Memory, input, [&](const Tensor& x) {
+      return r::unfold_blocks(x, ints(kernel_size), ints(dilation), ints(padding), ints(stride));
+    });
+  }, py::arg("input"), py::arg("kernel_size"), py::arg("dilation"), py::arg("padding"), py::arg("stride"));
+
+  m.def("_fold", [](const Tensor& input, IntList output_size, IntList kernel_size, IntList dilation, IntList padding,
+                    IntList stride) {
+    return on_copy_without_gil(Cost::Memory, input, [&](const Tensor& x) {
+      return r::fold_blocks(x, ints(output_size), ints(kernel_size), ints(dilation), ints(padding), ints(stride));
+    });
+  }, py::arg("input"), py::arg("output_size"), py::arg("kernel_size"), py::arg("dilation"), py::arg("padding"),
+     py::arg("stride"));
+}
+
+}  // namespace rtpy
