@@ -258,6 +258,26 @@ void blocks(const ConvProblem& p, bool to_columns, const T* in, T* out) {
   });
 }
 
+// avg_pool2d over the batch's planes in parallel pieces (each plane is one
+// kernel call's work, so the split never changes a result).
+template <class T>
+void avg_pool(const ConvProblem& p, bool forward, const T* in, T* out) {
+  const auto& kt = detail::active_kernels();
+  const int64_t planes = p.batch * p.g.channels, in_plane = volume(p.g.in), out_plane = volume(p.g.out);
+  const int slot = std::is_same_v<T, float> ? 0 : 1;
+  const int64_t grain = std::max<int64_t>(1, detail::kGrainCheap / std::max<int64_t>(1, in_plane));
+  detail::parallel_for(planes, grain, [&](int64_t b, int64_t e) {
+    k::ConvGeometry g = p.g;
+    g.channels = e - b;
+    if (forward) {
+      kt.conv.avg_pool[slot](in + b * in_plane, &g, &p.pool, out + b * out_plane);
+    } else {
+      std::fill(out + b * in_plane, out + e * in_plane, T(0));
+      kt.conv.avg_pool_adjoint[slot](in + b * out_plane, &g, &p.pool, out + b * in_plane);
+    }
+  });
+}
+
 template <class F>
 void with_conv_type(DType t, const F& f) {
   switch (t) {
@@ -278,6 +298,8 @@ Shape result_shape(ConvPrim kind, const ConvProblem& p) {
     case ConvPrim::Fold: return {p.batch, cin, g.in[0], g.in[1], g.in[2]};
     case ConvPrim::WeightGrad: return {cout, g.channels, g.kernel[0], g.kernel[1], g.kernel[2]};
     case ConvPrim::Unfold: return {p.batch, g.channels * volume(g.kernel), volume(g.out)};
+    case ConvPrim::AvgPool: return {p.batch, g.channels, g.out[0], g.out[1], g.out[2]};
+    case ConvPrim::AvgPoolAdjoint: return {p.batch, g.channels, g.in[0], g.in[1], g.in[2]};
   }
   return {};
 }
@@ -297,6 +319,10 @@ Tensor compute(ConvPrim kind, const Tensor& a, const Tensor& b, const Tensor& bi
       case ConvPrim::WeightGrad: return weight_grad(p, pa, pb, pr);
       case ConvPrim::Unfold: return blocks(p, true, pa, pr);
       case ConvPrim::Fold: return blocks(p, false, pa, pr);
+      case ConvPrim::AvgPool:
+      case ConvPrim::AvgPoolAdjoint:
+        if constexpr (std::is_floating_point_v<T>) return avg_pool(p, kind == ConvPrim::AvgPool, pa, pr);
+        detail::not_implemented("avg_pool2d", a.dtype());
     }
   });
   return r;

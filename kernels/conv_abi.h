@@ -30,9 +30,28 @@ using Im2ColFn = void (*)(const void* x, const ConvGeometry* g, int64_t col0, in
 // Columns are added in order, so sums do not depend on how calls are tiled.
 using Col2ImFn = void (*)(const void* col, const ConvGeometry* g, int64_t col0, int64_t ncols, void* x);
 
+// Pooling over `channels` planes of in[1] x in[2] (in[0], kernel[0] ... are
+// 1), windows as the convolution's (padding never counts as a maximum).
+// max: y = the largest element of each window, idx = its offset in the plane
+// (the first one of ties; a NaN wins, as torch). avg: y = the window's sum
+// over the elements inside the input, divided per window by `divisor` if
+// non-zero, else by the window's size within the padded input
+// (count_include_pad) or within the input. avg_adjoint: x += each y element
+// spread over its window with the same weights (avg's gradient).
+struct PoolParams {
+  int64_t divisor;
+  int count_include_pad;
+};
+using MaxPoolFn = void (*)(const void* x, const ConvGeometry* g, void* y, int64_t* idx);
+using AvgPoolFn = void (*)(const void* x, const ConvGeometry* g, const PoolParams* p, void* y);
+using AvgPoolAdjointFn = void (*)(const void* y, const ConvGeometry* g, const PoolParams* p, void* x);
+
 struct ConvKernels {
   Im2ColFn im2col[2];
   Col2ImFn col2im[5];  // by dtype (kernel_abi.h's DType order); null for bool
+  MaxPoolFn max_pool[5];  // null for bool
+  AvgPoolFn avg_pool[2];  // [0] float32, [1] float64
+  AvgPoolAdjointFn avg_pool_adjoint[2];
 };
 
 }  // namespace rusttorch::kernels

@@ -490,7 +490,9 @@ Tensor scatter_add(const Tensor& a, int64_t dim, const Tensor& index, const Tens
 Tensor convolution(ConvPrim kind, const Tensor& a, const Tensor& b, const Tensor& bias, const ConvProblem& p,
                    const std::function<Tensor()>& compute) {
   Tensor r = untracked(compute);
-  const char* name = kind == ConvPrim::Unfold ? "Im2ColBackward0"
+  const char* name = kind == ConvPrim::AvgPool          ? "AvgPool2DBackward0"
+                     : kind == ConvPrim::AvgPoolAdjoint ? "AvgPool2DBackwardBackward0"
+                     : kind == ConvPrim::Unfold ? "Im2ColBackward0"
                      : kind == ConvPrim::Fold ? "Col2ImBackward0"
                      : kind == ConvPrim::WeightGrad ? "ConvolutionBackwardBackward0"
                                                   : "ConvolutionBackward0";
@@ -516,6 +518,8 @@ Tensor convolution(ConvPrim kind, const Tensor& a, const Tensor& b, const Tensor
         break;
       case ConvPrim::Unfold: out[0] = prim(ConvPrim::Fold, g, Tensor()); break;
       case ConvPrim::Fold: out[0] = prim(ConvPrim::Unfold, g, Tensor()); break;
+      case ConvPrim::AvgPool: out[0] = prim(ConvPrim::AvgPoolAdjoint, g, Tensor()); break;
+      case ConvPrim::AvgPoolAdjoint: out[0] = prim(ConvPrim::AvgPool, g, Tensor()); break;
     }
     if (c.needs(2)) out[2] = sum(g, DimList(std::vector<int64_t>{0, 2, 3, 4}));
     return out;

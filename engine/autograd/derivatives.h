@@ -85,10 +85,12 @@ Tensor cat(const std::vector<Tensor>& ts, int64_t dim, const std::function<Tenso
 // one's gradients made of the others, so every order of derivative exists.
 //   Forward(x, w, bias) -> y        InputGrad(gy, w, bias) -> gx (a transposed convolution)
 //   WeightGrad(x, gy) -> gw         Unfold(x) -> columns, Fold(columns) -> x (F.unfold, F.fold)
-enum class ConvPrim { Forward, InputGrad, WeightGrad, Unfold, Fold };
+//   AvgPool(x) -> y                 AvgPoolAdjoint(gy) -> gx (avg_pool2d and its gradient)
+enum class ConvPrim { Forward, InputGrad, WeightGrad, Unfold, Fold, AvgPool, AvgPoolAdjoint };
 struct ConvProblem {
-  kernels::ConvGeometry g{};  // g.channels: input channels per group
+  kernels::ConvGeometry g{};  // g.channels: input channels per group (planes per image for pooling)
   int64_t batch = 0, groups = 1, cout_g = 0;  // output channels per group
+  kernels::PoolParams pool{0, 1};
 };
 // The primitive, recorded when an operand requires grad (b and bias may be undefined).
 Tensor conv_primitive(ConvPrim kind, const Tensor& a, const Tensor& b, const Tensor& bias, const ConvProblem& p);

@@ -10,6 +10,7 @@
 #include "rusttorch/loss.h"
 #include "rusttorch/ops.h"
 #include "rusttorch/optim.h"
+#include "rusttorch/pool.h"
 #include "rusttorch/random.h"
 #include "rusttorch/reduction.h"
 #include "rusttorch/scalar.h"

@@ -1,6 +1,8 @@
-// Convolution (rusttorch/conv.h) for rusttorch.nn.functional, which gives
-// conv1d/2d/3d, conv_transpose1d/2d/3d, unfold and fold torch's signatures.
+// Convolution and pooling (rusttorch/conv.h, pool.h) for rusttorch.nn.functional,
+// which gives conv1d/2d/3d, conv_transpose1d/2d/3d, unfold, fold and the
+// pooling functions torch's signatures.
 #include <rusttorch/conv.h>
+#include <rusttorch/pool.h>
 
 #include <optional>
 #include <string>
@@ -56,6 +58,37 @@ void bind_conv(py::module_& m) {
     });
   }, py::arg("input"), py::arg("output_size"), py::arg("kernel_size"), py::arg("dilation"), py::arg("padding"),
      py::arg("stride"));
+
+  m.def("_max_pool2d", [](const Tensor& input, IntList kernel_size, std::optional<IntList> stride, IntList padding,
+                          IntList dilation, bool ceil_mode) {
+    r::PoolOptions o;
+    o.kernel_size = ints(kernel_size);
+    if (stride) o.stride = ints(*stride);
+    o.padding = ints(padding);
+    o.dilation = ints(dilation);
+    o.ceil_mode = ceil_mode;
+    const r::ValuesIndices vi =
+        on_copy_without_gil(Cost::Memory, input, [&](const Tensor& x) { return r::max_pool2d_with_indices(x, o); });
+    return py::make_tuple(py::reinterpret_steal<py::object>(wrap(vi.values)),
+                          py::reinterpret_steal<py::object>(wrap(vi.indices)));
+  }, py::arg("input"), py::arg("kernel_size"), py::arg("stride"), py::arg("padding"), py::arg("dilation"),
+     py::arg("ceil_mode"));
+
+  m.def("_avg_pool2d", [](const Tensor& input, IntList kernel_size, std::optional<IntList> stride, IntList padding,
+                          bool ceil_mode, bool count_include_pad, std::optional<int64_t> divisor_override) {
+    r::PoolOptions o;
+    o.kernel_size = ints(kernel_size);
+    if (stride) o.stride = ints(*stride);
+    o.padding = ints(padding);
+    o.ceil_mode = ceil_mode;
+    o.count_include_pad = count_include_pad;
+    if (divisor_override) {
+      if (*divisor_override == 0) throw r::Error("divisor must be not zero");
+      o.divisor_override = *divisor_override;
+    }
+    return on_copy_without_gil(Cost::Memory, input, [&](const Tensor& x) { return r::avg_pool2d(x, o); });
+  }, py::arg("input"), py::arg("kernel_size"), py::arg("stride"), py::arg("padding"), py::arg("ceil_mode"),
+     py::arg("count_include_pad"), py::arg("divisor_override"));
 }
 
 }  // namespace rtpy

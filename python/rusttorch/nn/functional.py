@@ -547,3 +547,65 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, p
 
 __all__ += ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "unfold",
             "fold"]
+
+
+# ---- pooling (engine/pool.cpp: per-ISA window kernels; 1-D as 2-D over a height of one) ----
+
+def _stride_arg(stride: Any) -> Any:
+    return None if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) else stride
+
+
+def _one(v: Any, name: str, op: str) -> list:
+    """A 1-D pooling parameter as the [1, v] of the 2-D pooling under it."""
+    if isinstance(v, (list, tuple)):
+        if len(v) != 1:
+            raise RuntimeError(f"{op}: {name} must be a single int, or a tuple of one int")
+        v = v[0]
+    return [1, v]
+
+
+def _pool1d_input(input: Tensor, op: str) -> Tensor:
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"{op}: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, "
+                           f"but got:{list(input.shape)}")
+    return input.unsqueeze(-2)
+
+
+def max_pool2d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                            dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = True) -> tuple:
+    return _C._max_pool2d(input, kernel_size, _stride_arg(stride), padding, dilation, ceil_mode)
+
+
+def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+               ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    values, indices = _C._max_pool2d(input, kernel_size, _stride_arg(stride), padding, dilation, ceil_mode)
+    return (values, indices) if return_indices else values
+
+
+def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+               ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    op = "max_pool1d"
+    stride = _stride_arg(stride)
+    values, indices = _C._max_pool2d(_pool1d_input(input, op), _one(kernel_size, "kernel_size", op),
+                                     None if stride is None else _one(stride, "stride", op),
+                                     [0, _one(padding, "padding", op)[1]], _one(dilation, "dilation", op), ceil_mode)
+    values, indices = values.squeeze(-2), indices.squeeze(-2)
+    return (values, indices) if return_indices else values
+
+
+def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: Optional[int] = None) -> Tensor:
+    return _C._avg_pool2d(input, kernel_size, _stride_arg(stride), padding, ceil_mode, count_include_pad,
+                          divisor_override)
+
+
+def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    op = "avg_pool1d"
+    stride = _stride_arg(stride)
+    return _C._avg_pool2d(_pool1d_input(input, op), _one(kernel_size, "kernel_size", op),
+                          None if stride is None else _one(stride, "stride", op),
+                          [0, _one(padding, "padding", op)[1]], ceil_mode, count_include_pad, None).squeeze(-2)
+
+
+__all__ += ["max_pool1d", "max_pool2d", "max_pool2d_with_indices", "avg_pool1d", "avg_pool2d"]
