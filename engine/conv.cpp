@@ -355,14 +355,9 @@ void check_operands(const Tensor& input, const Tensor& weight, const Tensor& bia
                 std::to_string(weight.ndim()) + "-dimensional weight " + shape_str(weight.shape()) + ", but got " +
                 std::to_string(input.ndim()) + "-dimensional input of size " + shape_str(input.shape()) + " instead");
   }
-  if (input.dtype() != weight.dtype()) {
-    if (input.dtype() == DType::Float32 || input.dtype() == DType::Float64)
-      throw Error(std::string("Input type (torch.") + detail::torch_type_name(input.dtype()) +
-                  "Tensor) and weight type (torch." + detail::torch_type_name(weight.dtype()) +
-                  "Tensor) should be the same or input should be a MKLDNN tensor and weight is a dense tensor");
+  if (input.dtype() != weight.dtype())
     throw Error(std::string("expected scalar type ") + detail::torch_type_name(input.dtype()) + " but found " +
                 detail::torch_type_name(weight.dtype()));
-  }
   if (bias.defined() && bias.dtype() != input.dtype())
     throw Error(std::string("Input type (") + detail::torch_cpp_type_name(input.dtype()) + ") and bias type (" +
                 detail::torch_cpp_type_name(bias.dtype()) + ") should be the same");
@@ -393,7 +388,7 @@ Tensor convolution(const Tensor& input_, const Tensor& weight, const Tensor& bia
   for (int64_t v : padding)
     if (v < 0) throw Error("negative padding is not supported");
   for (int64_t v : dilation)
-    if (v <= 0) throw Error("non-positive dilation is not supported");
+    if (v <= 0) throw Error("dilation should be greater than zero, but got [" + list_str(dilation) + "]");
   for (int64_t v : out_pad)
     if (v < 0) throw Error("negative output_padding is not supported");
   if (o.groups <= 0) throw Error("non-positive groups is not supported");
@@ -553,8 +548,8 @@ ConvProblem blocks_problem(const char* name, int64_t batch, int64_t channels, in
   return p;
 }
 
-void check_blocks_dtype(const Tensor& t) {
-  if (t.dtype() == DType::Bool) detail::not_implemented("im2col_cpu", t.dtype());
+void check_blocks_dtype(const Tensor& t, const char* kernel) {
+  if (t.dtype() != DType::Float32 && t.dtype() != DType::Float64) detail::not_implemented(kernel, t.dtype());
 }
 
 }  // namespace
@@ -563,10 +558,14 @@ Tensor unfold_blocks(const Tensor& input, const std::vector<int64_t>& kernel_siz
                      const std::vector<int64_t>& dilation, const std::vector<int64_t>& padding,
                      const std::vector<int64_t>& stride) {
   detail::check_defined(input, "unfold");
-  check_blocks_dtype(input);
+  check_blocks_dtype(input, "im2col_out_cpu");
   const bool unbatched = input.ndim() == 3;
+  if (input.ndim() < 3)  // torch reads the dims before it checks them
+    throw IndexError("Dimension out of range (expected to be in range of [-" + std::to_string(input.ndim()) + ", " +
+                     std::to_string(input.ndim() - 1) + "], but got " + std::to_string(input.ndim()) + ")");
   if (input.ndim() != 3 && input.ndim() != 4)
-    throw Error("Input Error: Only 3D or 4D input Tensors are supported (got " + std::to_string(input.ndim()) + "D)");
+    throw Error("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero dimensions for "
+                "input, but got: " + shape_str(input.shape()));
   const Tensor x = unbatched ? input.unsqueeze(0) : input;
   if (x.size(1) == 0 || x.size(2) == 0 || x.size(3) == 0)
     throw Error("Expected non-empty 4D input tensor, but got input of size " + shape_str(x.shape()));
@@ -581,11 +580,11 @@ Tensor fold_blocks(const Tensor& input, const std::vector<int64_t>& output_size,
                    const std::vector<int64_t>& dilation, const std::vector<int64_t>& padding,
                    const std::vector<int64_t>& stride) {
   detail::check_defined(input, "fold");
-  check_blocks_dtype(input);
+  check_blocks_dtype(input, "col2im_out_cpu");
   const bool unbatched = input.ndim() == 2;
   if (input.ndim() != 2 && input.ndim() != 3)
-    throw Error("Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported (got " +
-                std::to_string(input.ndim()) + "D)");
+    throw Error("Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero dimensions "
+                "for input, but got: " + shape_str(input.shape()));
   const Tensor x = unbatched ? input.unsqueeze(0) : input;
   if (output_size.size() != 1 && output_size.size() != 2)
     throw Error("fold(): expected output_size to be a single integer or a pair of integers");
@@ -601,8 +600,10 @@ Tensor fold_blocks(const Tensor& input, const std::vector<int64_t>& output_size,
   const int64_t blocks = p.g.out[1] * p.g.out[2];
   if (x.size(2) != blocks)
     throw Error("Given output_size=(" + std::to_string(oh) + ", " + std::to_string(ow) + "), kernel_size=(" +
-                list_str(ks) + "), dilation=(...), padding=(...), stride=(...), expected size of input's dimension 2 "
-                "to match the calculated number of sliding blocks " + std::to_string(p.g.out[1]) + " * " +
+                list_str(ks) + "), dilation=(" + std::to_string(p.g.dilation[1]) + ", " +
+                std::to_string(p.g.dilation[2]) + "), padding=(" + std::to_string(p.g.pad[1]) + ", " +
+                std::to_string(p.g.pad[2]) + "), stride=(" + std::to_string(p.g.stride[1]) + ", " +
+                std::to_string(p.g.stride[2]) + "), expected size of input's dimension 2 to match the calculated number of sliding blocks " + std::to_string(p.g.out[1]) + " * " +
                 std::to_string(p.g.out[2]) + " = " + std::to_string(blocks) + ", but got input.size(2)=" +
                 std::to_string(x.size(2)) + ".");
   Tensor r = autograd::conv_primitive(ConvPrim::Fold, x, Tensor(), Tensor(), p);

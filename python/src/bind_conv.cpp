@@ -38,6 +38,8 @@ void bind_conv(py::module_& m) {
         throw r::Error("Invalid padding string: '" + s + "'");
       }
     } else {
+      if (PyFloat_Check(padding.ptr()))
+        throw r::TypeError("conv(): argument 'padding' must be tuple of ints or str, not float");
       o.padding = ints(py::cast<IntList>(padding));
     }
     const Tensor x = input, w = weight, b = bias ? *bias : Tensor();
