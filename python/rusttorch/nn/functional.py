@@ -8,6 +8,7 @@ from typing import Any, Optional
 from .. import _C
 from .._C import Tensor, dtype
 from .._tensor_methods import broadcast_tensors as _broadcast_tensors
+from ._padding import pad
 
 __all__ = [
     "linear", "relu", "relu_", "relu6", "elu", "elu_", "celu", "celu_", "selu", "selu_", "silu", "mish", "gelu",
@@ -609,3 +610,156 @@ def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
 
 
 __all__ += ["max_pool1d", "max_pool2d", "max_pool2d_with_indices", "avg_pool1d", "avg_pool2d"]
+
+
+# ---- batch / instance / group normalization (composed of differentiable ops, like layer_norm) ----
+
+def _channel_shape(input: Tensor) -> list:
+    """[1, C, 1, ...]: a per-channel vector broadcast against input (N, C, *)."""
+    return [1, input.shape[1]] + [1] * (input.ndim - 2)
+
+
+def _check_numel(name: str, t: Optional[Tensor], expected: int) -> None:
+    if t is not None and t.numel() != expected:
+        raise RuntimeError(f"{name} should contain {expected} elements not {t.numel()}")
+
+
+def _verify_batch_size(size: Any) -> None:
+    prod = size[0]
+    for i in range(len(size) - 2):
+        prod *= size[i + 2]
+    if prod == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
+
+
+def _verify_spatial_size(size: Any) -> None:
+    prod = 1
+    for i in range(2, len(size)):
+        prod *= size[i]
+    if prod == 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size {size}")
+
+
+def _update_running(running: Optional[Tensor], stat: Tensor, momentum: float) -> None:
+    if running is not None:
+        from ..autograd.grad_mode import no_grad
+        with no_grad():
+            running.mul_(1.0 - momentum).add_(stat.detach().reshape(running.shape).to(running.dtype) * momentum)
+
+
+def _batch_norm_impl(input: Tensor, running_mean: Optional[Tensor], running_var: Optional[Tensor],
+                     weight: Optional[Tensor], bias: Optional[Tensor], training: bool, momentum: float,
+                     eps: float) -> Tensor:
+    """torch.batch_norm without the python-level batch-size check: statistics over every dim but 1."""
+    if momentum is None or isinstance(momentum, bool) or not isinstance(momentum, (int, float)):
+        raise TypeError(f"batch_norm(): argument 'momentum' (position 7) must be float, not "
+                        f"{type(momentum).__name__}")
+    num_features = input.shape[1] if input.ndim > 1 else 0
+    if running_mean is not None:
+        _check_numel("running_mean", running_mean, num_features)
+    elif not training:
+        raise RuntimeError("running_mean must be defined in evaluation mode")
+    if running_var is not None:
+        _check_numel("running_var", running_var, num_features)
+    elif not training:
+        raise RuntimeError("running_var must be defined in evaluation mode")
+    _check_numel("weight", weight, num_features)
+    _check_numel("bias", bias, num_features)
+    cshape = _channel_shape(input)
+    if training:
+        dims = [d for d in range(input.ndim) if d != 1]
+        n = input.numel() // num_features if num_features else 0
+        mean = input.mean(dims, keepdim=True)
+        centered = input - mean
+        var = (centered * centered).mean(dims, keepdim=True)
+        out = centered * _C.rsqrt(var + eps)
+        _update_running(running_mean, mean, momentum)
+        if running_var is not None:
+            _update_running(running_var, var * (n / (n - 1) if n > 1 else float("inf")), momentum)
+    else:
+        out = (input - running_mean.reshape(cshape)) * _C.rsqrt(running_var.reshape(cshape) + eps)
+    if weight is not None:
+        out = out * weight.reshape(cshape)
+    if bias is not None:
+        out = out + bias.reshape(cshape)
+    return out
+
+
+def batch_norm(input: Tensor, running_mean: Optional[Tensor], running_var: Optional[Tensor],
+               weight: Optional[Tensor] = None, bias: Optional[Tensor] = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalizes each channel (dim 1) over the batch and spatial dims; in training, updates the running
+    stats in place (running_var with the unbiased batch variance)."""
+    if training:
+        _verify_batch_size(input.shape)
+    return _batch_norm_impl(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def instance_norm(input: Tensor, running_mean: Optional[Tensor] = None, running_var: Optional[Tensor] = None,
+                  weight: Optional[Tensor] = None, bias: Optional[Tensor] = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalizes each (sample, channel) over the spatial dims; running stats, when given, are updated with
+    the batch average of the per-instance statistics, as torch does."""
+    if use_input_stats:
+        _verify_spatial_size(input.shape)
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
+    shape = list(input.shape)
+    b, c = shape[0], shape[1]
+    # torch repeats the per-channel tensors over the batch and checks them against (1, b * c, *)
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                    ("bias", bias)):
+        if t is not None and t.numel() * b != b * c:
+            raise RuntimeError(f"{name} should contain {b * c} elements not {t.numel() * b}")
+    cshape = _channel_shape(input)
+    if use_input_stats:
+        dims = list(range(2, input.ndim))
+        n = input.numel() // (b * c) if b * c else 0
+        mean = input.mean(dims, keepdim=True)
+        centered = input - mean
+        var = (centered * centered).mean(dims, keepdim=True)
+        out = centered * _C.rsqrt(var + eps)
+        if running_mean is not None:
+            _update_running(running_mean, mean.mean(0), momentum)
+        if running_var is not None:
+            _update_running(running_var, (var * (n / (n - 1) if n > 1 else float("inf"))).mean(0), momentum)
+    else:
+        out = (input - running_mean.reshape(cshape)) * _C.rsqrt(running_var.reshape(cshape) + eps)
+    if weight is not None:
+        out = out * weight.reshape(cshape)
+    if bias is not None:
+        out = out + bias.reshape(cshape)
+    return out
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Optional[Tensor] = None, bias: Optional[Tensor] = None,
+               eps: float = 1e-5) -> Tensor:
+    """Normalizes each sample over groups of num_groups consecutive channels (and the spatial dims)."""
+    if input.ndim < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.ndim}")
+    shape = list(input.shape)
+    _verify_batch_size([shape[0] * shape[1] // num_groups, num_groups] + shape[2:])
+    n, c = shape[0], shape[1]
+    if c % num_groups != 0:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input "
+                           f"of shape {shape} and num_groups={num_groups}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and (t.ndim != 1 or t.numel() != c):
+            raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, "
+                               f"but got {name} of shape {list(t.shape)} and input of shape {shape}")
+    x = input.reshape([n, num_groups, -1])
+    mean = x.mean([2], keepdim=True)
+    centered = x - mean
+    var = (centered * centered).mean([2], keepdim=True)
+    out = (centered * _C.rsqrt(var + eps)).reshape(shape)
+    cshape = _channel_shape(input)
+    if weight is not None:
+        out = out * weight.reshape(cshape)
+    if bias is not None:
+        out = out + bias.reshape(cshape)
+    return out
+
+
+__all__ += ["batch_norm", "instance_norm", "group_norm"]
+
+__all__ += ["pad"]
