@@ -640,6 +640,15 @@ def _verify_spatial_size(size: Any) -> None:
         raise ValueError(f"Expected more than 1 spatial element when training, got input size {size}")
 
 
+
+def _affine(out: Tensor, weight: Optional[Tensor], bias: Optional[Tensor], cshape: Any) -> Tensor:
+    """out * weight + bias, the per-channel vectors shaped as cshape."""
+    if weight is not None:
+        out = out * weight.reshape(cshape)
+    if bias is not None:
+        out = out + bias.reshape(cshape)
+    return out
+
 def _update_running(running: Optional[Tensor], stat: Tensor, momentum: float) -> None:
     if running is not None:
         from ..autograd.grad_mode import no_grad
@@ -678,11 +687,7 @@ def _batch_norm_impl(input: Tensor, running_mean: Optional[Tensor], running_var:
             _update_running(running_var, var * (n / (n - 1) if n > 1 else float("inf")), momentum)
     else:
         out = (input - running_mean.reshape(cshape)) * _C.rsqrt(running_var.reshape(cshape) + eps)
-    if weight is not None:
-        out = out * weight.reshape(cshape)
-    if bias is not None:
-        out = out + bias.reshape(cshape)
-    return out
+    return _affine(out, weight, bias, cshape)
 
 
 def batch_norm(input: Tensor, running_mean: Optional[Tensor], running_var: Optional[Tensor],
@@ -725,11 +730,7 @@ def instance_norm(input: Tensor, running_mean: Optional[Tensor] = None, running_
             _update_running(running_var, (var * (n / (n - 1) if n > 1 else float("inf"))).mean(0), momentum)
     else:
         out = (input - running_mean.reshape(cshape)) * _C.rsqrt(running_var.reshape(cshape) + eps)
-    if weight is not None:
-        out = out * weight.reshape(cshape)
-    if bias is not None:
-        out = out + bias.reshape(cshape)
-    return out
+    return _affine(out, weight, bias, cshape)
 
 
 def group_norm(input: Tensor, num_groups: int, weight: Optional[Tensor] = None, bias: Optional[Tensor] = None,
@@ -753,11 +754,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Optional[Tensor] = None, 
     var = (centered * centered).mean([2], keepdim=True)
     out = (centered * _C.rsqrt(var + eps)).reshape(shape)
     cshape = _channel_shape(input)
-    if weight is not None:
-        out = out * weight.reshape(cshape)
-    if bias is not None:
-        out = out + bias.reshape(cshape)
-    return out
+    return _affine(out, weight, bias, cshape)
 
 
 __all__ += ["batch_norm", "instance_norm", "group_norm"]

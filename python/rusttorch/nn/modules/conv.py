@@ -6,14 +6,13 @@ modes of the convolutions pad through F.pad, then convolve unpadded, as torch.""
 from __future__ import annotations
 
 import collections.abc
-import math
 from itertools import repeat
 from typing import Any, List, Optional, Sequence, Tuple
 
 from ..._C import Tensor
 from .. import functional as F
-from .. import init
 from ..parameter import empty_parameter
+from .linear import reset_weight_and_bias
 from .module import Module
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "Unfold", "Fold"]
@@ -103,11 +102,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        reset_weight_and_bias(self.weight, self.bias)
 
     def extra_repr(self) -> str:
         s = "{in_channels}, {out_channels}, kernel_size={kernel_size}, stride={stride}"

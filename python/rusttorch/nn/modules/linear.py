@@ -22,6 +22,15 @@ def _factory(dtype: Any, device: Any) -> dict:
     return {} if dtype is None else {"dtype": dtype}
 
 
+
+def reset_weight_and_bias(weight: Tensor, bias: Optional[Tensor]) -> None:
+    """torch's default initialisation of Linear and Conv: kaiming_uniform_(a=sqrt(5)), bias uniform by fan_in."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        init.uniform_(bias, -bound, bound)
+
 class Identity(Module):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__()
@@ -45,11 +54,7 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        reset_weight_and_bias(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         return _C._linear(input, self.weight, self.bias)
