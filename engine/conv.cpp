@@ -454,8 +454,9 @@ Tensor convolution(const Tensor& input_, const Tensor& weight, const Tensor& bia
     g.kernel[d] = ws[u + 2];
     g.stride[d] = stride[u];
     g.dilation[d] = dilation[u];
-    const int64_t span = dilation[u] * (ws[u + 2] - 1) + 1;
+    const int64_t span = detail::window_arith(dilation[u], ws[u + 2] - 1, 1, name.c_str());
     const int64_t size = input.size(s + 2);
+    detail::window_arith(2, padding[u], size, name.c_str());
     if (o.padding_same) padding[u] = (span - 1) / 2;
     g.pad[d] = padding[u];
     if (!o.transposed) {
@@ -472,7 +473,7 @@ Tensor convolution(const Tensor& input_, const Tensor& weight, const Tensor& bia
       }
     } else {
       g.out[d] = size;
-      g.in[d] = (size - 1) * stride[u] - 2 * padding[u] + span + out_pad[u];
+      g.in[d] = detail::window_arith(size - 1, stride[u], span + out_pad[u] - 2 * padding[u], name.c_str());
       if (g.in[d] <= 0)
         throw Error("Given input size per channel: (" + std::to_string(size) +
                     "). Calculated output size per channel: (" + std::to_string(g.in[d]) + "). Output size is too small");
@@ -538,7 +539,8 @@ ConvProblem blocks_problem(const char* name, int64_t batch, int64_t channels, in
     p.g.stride[d + 1] = st[u];
     p.g.pad[d + 1] = pd[u];
     p.g.dilation[d + 1] = dl[u];
-    p.g.out[d + 1] = (sizes[d] + 2 * pd[u] - (dl[u] * (ks[u] - 1) + 1)) / st[u] + 1;
+    const int64_t span = detail::window_arith(dl[u], ks[u] - 1, 1, name);
+    p.g.out[d + 1] = (detail::window_arith(2, pd[u], sizes[d], name) - span) / st[u] + 1;
   }
   if (p.g.out[1] < 1 || p.g.out[2] < 1)
     throw Error("Given input with spatial size (" + std::to_string(h) + ", " + std::to_string(w) +

@@ -62,4 +62,13 @@ void with_element_bits(std::size_t itemsize, const F& f) {
   }
 }
 
+// a * b + c for window sizes (dilation * (kernel - 1) + 1, size + 2 * pad):
+// torch-like error instead of a signed overflow for absurd parameters.
+inline int64_t window_arith(int64_t a, int64_t b, int64_t c, const char* what) {
+  int64_t r = 0;
+  if (__builtin_mul_overflow(a, b, &r) || __builtin_add_overflow(r, c, &r))
+    throw Error(std::string(what) + ": integer overflow in the window size (parameters too large)");
+  return r;
+}
+
 }  // namespace rusttorch::detail

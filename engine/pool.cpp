@@ -31,7 +31,8 @@ std::vector<int64_t> pair_of(const std::vector<int64_t>& v, const std::vector<in
 
 // torch's pooling_output_shape.
 int64_t pooled_size(int64_t in, int64_t k, int64_t pad, int64_t stride, int64_t dilation, bool ceil) {
-  const int64_t num = in + 2 * pad - dilation * (k - 1) - 1 + (ceil ? stride - 1 : 0);
+  const int64_t num = detail::window_arith(2, pad, in, "pooling") - detail::window_arith(dilation, k - 1, 1, "pooling") +
+                      (ceil ? stride - 1 : 0);
   int64_t out = (num >= 0 ? num / stride : -((-num + stride - 1) / stride)) + 1;
   if (ceil && (out - 1) * stride >= in + pad) --out;
   return out;

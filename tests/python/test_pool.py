@@ -171,3 +171,16 @@ def test_dtype_errors_as_torch():
         F.avg_pool2d(rt.ones(1, 1, 4, 4, dtype=rt.int32), 2)
     with pytest.raises(NotImplementedError, match="max_pool2d"):
         F.max_pool2d(rt.ones(1, 1, 4, 4, dtype=rt.bool), 2)
+
+
+@pytest.mark.parametrize("call", [
+    lambda x, w: F.conv2d(x, w, padding=2**62),
+    lambda x, w: F.conv2d(x, w, dilation=2**62),
+    lambda x, w: F.conv_transpose2d(x, w.transpose(0, 1), stride=2**62),
+    lambda x, w: F.max_pool2d(x, 3, dilation=2**62),
+    lambda x, w: F.unfold(x, 3, dilation=2**62),
+])
+def test_huge_window_parameters_raise(call):
+    """Window arithmetic that would overflow int64 is refused, never computed (UB)."""
+    with pytest.raises(RuntimeError, match="overflow"):
+        call(rt.randn(2, 4, 5, 5), rt.randn(6, 4, 3, 3))
